@@ -1,0 +1,92 @@
+// Parser of /proc/meminfo ("MemTotal:       16316508 kB" lines). Keys are matched exactly
+// from the line start to the colon; unknown keys (there are dozens, and more each kernel
+// release) are skipped; a known key's value must be digits followed by the unit "kB" and is
+// stored in bytes. A key that does not appear stays absent, never 0.
+
+import {
+  MEM_AVAILABLE, MEM_BUFFERS, MEM_CACHED, MEM_FREE, MEM_SHMEM, MEM_SWAP_CACHED, MEM_SWAP_FREE, MEM_SWAP_TOTAL, MEM_TOTAL, MEM_FIELDS, NODE_MEM, F_MEM, SECMASK_MEMINFO, F_SECTION, SEC_MEMINFO,
+} from "../layout";
+import { clearFields, setFailed, setPresent } from "../fields";
+import {
+  beginParse, fail, findColon, keyEq, lineEnd, numEnd, numError, parseStatus, readU64, skipSpace, trimEnd,
+} from "../scan";
+import { S_BAD_FIELD, S_EMPTY, S_OVERFLOW, S_TRUNCATED } from "../status";
+
+/** The MEM_* field of a meminfo key, or -1 for a key we do not keep. */
+function memKey(p: usize, n: usize): i32 {
+  switch (<i32>n) {
+    case 5:
+      if (keyEq(p, n, "Shmem")) return MEM_SHMEM;
+      break;
+    case 6:
+      if (keyEq(p, n, "Cached")) return MEM_CACHED;
+      break;
+    case 7:
+      if (keyEq(p, n, "MemFree")) return MEM_FREE;
+      if (keyEq(p, n, "Buffers")) return MEM_BUFFERS;
+      break;
+    case 8:
+      if (keyEq(p, n, "MemTotal")) return MEM_TOTAL;
+      if (keyEq(p, n, "SwapFree")) return MEM_SWAP_FREE;
+      break;
+    case 9:
+      if (keyEq(p, n, "SwapTotal")) return MEM_SWAP_TOTAL;
+      if (keyEq(p, n, "MemShared")) return MEM_SHMEM; // 2.4 kernels
+      break;
+    case 10:
+      if (keyEq(p, n, "SwapCached")) return MEM_SWAP_CACHED;
+      break;
+    case 12:
+      if (keyEq(p, n, "MemAvailable")) return MEM_AVAILABLE;
+      break;
+  }
+  return -1;
+}
+
+/**
+ * Parses the len bytes of /proc/meminfo at ptr into the meminfo fields of record rec
+ * (replacing them all). Returns S_* bits; the first failure's offset is in parseFailAt.
+ */
+export function parseMeminfo(rec: usize, ptr: usize, len: usize): u32 {
+  beginParse(ptr);
+  clearFields(rec, SECMASK_MEMINFO);
+  memory.fill(rec + NODE_MEM, 0, MEM_FIELDS << 3);
+  let end = ptr + len;
+  let found = false;
+  let p = ptr;
+  while (p < end) {
+    let eol = lineEnd(p, end);
+    if (eol == end) {
+      fail(p, S_TRUNCATED); // a last line without '\n' may have been cut short
+      break;
+    }
+    let colon = findColon(p, eol);
+    if (colon < eol) {
+      let f = memKey(p, trimEnd(p, colon) - p);
+      if (f >= 0) {
+        found = true;
+        let v = readU64(skipSpace(colon + 1, eol), eol);
+        let err = numError;
+        let q = skipSpace(numEnd, eol);
+        if (!err) {
+          // the unit: "kB", then nothing but white space
+          if (q + 2 <= eol && load<u8>(q) == 107 && load<u8>(q + 1) == 66 && skipSpace(q + 2, eol) == eol) {
+            if (v > 0x3fffffffffffff) err = S_OVERFLOW; // v * 1024 > 2^64 - 1
+          } else err = S_BAD_FIELD;
+        }
+        if (err) {
+          fail(colon + 1, err);
+          setFailed(rec, F_MEM + f);
+          store<u64>(rec + NODE_MEM + (<usize>f << 3), 0);
+        } else {
+          setPresent(rec, F_MEM + f);
+          store<u64>(rec + NODE_MEM + (<usize>f << 3), v << 10);
+        }
+      }
+    }
+    p = eol + 1;
+  }
+  setPresent(rec, F_SECTION + SEC_MEMINFO);
+  if (!found) fail(ptr, S_EMPTY);
+  return parseStatus;
+}

@@ -1,0 +1,119 @@
+// beostat: prints what recvstats knows of the cluster, or (--proc-root) one machine's /proc
+// parsed by the same WASM core, as text or as JSON. runMain is the whole program; the
+// entry file only calls it, so tests run it in-process as well as through the bundle.
+
+import { OptionSpec, UsageError, parseArgs, usage } from "./args";
+import { stringify } from "./json";
+import { parseMachine } from "./machine";
+import { readProcRoot } from "./proc";
+import type { NodeStatus, U64 } from "./record";
+import { Core } from "./wasm";
+import { VERSION } from "./version";
+
+const OPTIONS: OptionSpec[] = [
+  { long: "proc-root", value: "string", meta: "DIR", help: "show this machine's /proc (or a copy of it under DIR) parsed by the core" },
+  { long: "node", value: "int", meta: "N", min: -1, help: "show node N only" },
+  { long: "json", help: "print a JSON array, one object per node" },
+  { long: "cpuinfo", short: "C", help: "select cpuinfo" },
+  { long: "meminfo", short: "M", help: "select meminfo" },
+  { long: "loadavg", short: "L", help: "select loadavg" },
+  { long: "net", short: "N", help: "select net/dev" },
+  { long: "stat", short: "S", help: "select stat" },
+  { long: "help", short: "h", help: "print this help and exit" },
+  { long: "version", short: "v", help: "print the version and exit" },
+];
+const SYNOPSIS = "[--proc-root DIR] [--node N] [--json] [-C] [-M] [-L] [-N] [-S] [-h] [-v]";
+
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const stdio: Io = {
+  out: (t) => process.stdout.write(t),
+  err: (t) => process.stderr.write(t),
+};
+
+/** Runs beostat with argv (without the program name); returns the exit status. */
+export function runMain(argv: readonly string[], io: Io = stdio): number {
+  let opts;
+  try {
+    ({ opts } = parseArgs(OPTIONS, argv));
+  } catch (err) {
+    if (!(err instanceof UsageError) && !(err instanceof Error && "code" in err)) throw err;
+    io.err(`beostat: ${(err as Error).message}\n${usage("beostat", SYNOPSIS, OPTIONS)}`);
+    return 2;
+  }
+  if (opts.help) {
+    io.out(usage("beostat", SYNOPSIS, OPTIONS));
+    return 0;
+  }
+  if (opts.version) {
+    io.out(`beostat ${VERSION}\n`);
+    return 0;
+  }
+  const root = opts["proc-root"] as string | undefined;
+  if (root === undefined) {
+    io.err("beostat: reading the shm file of recvstats is not built yet; use --proc-root DIR\n");
+    return 1;
+  }
+  let nodes: NodeStatus[];
+  try {
+    const core = new Core(1);
+    const files = readProcRoot(root);
+    if (Object.keys(files).length === 0) {
+      io.err(`beostat: ${root}: none of cpuinfo, meminfo, loadavg, net/dev, stat is there\n`);
+      return 1;
+    }
+    const parsed = parseMachine(core, files, -1, Date.now());
+    for (const w of parsed.warnings) io.err(`beostat: ${root}/${w}\n`);
+    nodes = [parsed.status];
+  } catch (err) {
+    io.err(`beostat: ${(err as Error).message}\n`);
+    return 1;
+  }
+  const selected = (["cpuinfo", "meminfo", "loadavg", "net", "stat"] as const).filter((s) => opts[s]);
+  const show = new Set(selected.length ? selected : ["cpuinfo", "meminfo", "loadavg", "net", "stat"]);
+  if (opts.node !== undefined) nodes = nodes.filter((n) => n.node === opts.node);
+  if (opts.json) io.out(stringify(nodes, 2) + "\n");
+  else for (const n of nodes) io.out(formatNode(n, show));
+  return 0;
+}
+
+const v = (x: U64 | number | string | null): string => (x === null ? "-" : String(x));
+
+/** The text form of one node: a heading, then the selected sections. */
+export function formatNode(n: NodeStatus, show: Set<string>): string {
+  const out: string[] = [`== node ${n.node}${n.name ? ` (${n.name})` : ""} ==`];
+  if (show.has("cpuinfo")) {
+    out.push(`cpuinfo: ${v(n.cpu_count)} CPUs, ${v(n.MHz)} MHz`);
+    for (const c of n.cpuinfo ?? []) out.push(`  cpu ${v(c.cpu)}: ${v(c.model)}, ${v(c.MHz)} MHz, cache ${v(c.cache_kb)} KB`);
+  }
+  if (show.has("meminfo") && n.meminfo) {
+    const m = n.meminfo;
+    out.push(`meminfo: total ${v(m.total)} used ${v(m.mem.used)} free ${v(m.mem.free)} available ${v(m.available)}`);
+    out.push(`  buffers ${v(m.buffers)} cached ${v(m.cached)} shared ${v(m.shared)} swap total ${v(m.swap.total)} used ${v(m.swap.used)} free ${v(m.swap.free)}`);
+  }
+  if (show.has("loadavg") && n.loadavg) {
+    const l = n.loadavg;
+    out.push(`loadavg: ${l.load.map(v).join(" ")} ${v(l.num_active_procs)}/${v(l.total_procs)} ${v(l.last_pid)}`);
+  }
+  if (show.has("net") && n.net_dev) {
+    out.push(`net/dev: ${n.net_dev.length} interfaces${n.net_rate === null ? "" : `, ${n.net_rate.toFixed(0)} bytes/s`}`);
+    for (const d of n.net_dev) {
+      out.push(`  ${v(d.name)}: rx ${v(d.recv.bytes)} bytes ${v(d.recv.packets)} packets, tx ${v(d.trans.bytes)} bytes ${v(d.trans.packets)} packets`);
+    }
+  }
+  if (show.has("stat") && n.stat) {
+    const s = n.stat;
+    const t = s.cpu_total;
+    if (t) out.push(`stat: cpu user ${v(t.user)} nice ${v(t.nice)} system ${v(t.system)} idle ${v(t.idle)} iowait ${v(t.iowait)}`);
+    out.push(`  ctxt ${v(s.ctxt)} btime ${v(s.btime)} processes ${v(s.processes)} running ${v(s.procs_running)} blocked ${v(s.procs_blocked)}`);
+    (n.stat_cpu ?? []).forEach((c, i) => {
+      const pct = n.cpu_percent?.[i];
+      out.push(`  cpu${c.cpu}: user ${v(c.user)} nice ${v(c.nice)} system ${v(c.system)} idle ${v(c.idle)}${pct == null ? "" : ` (${(pct * 100).toFixed(1)}%)`}`);
+    });
+  }
+  if (n.failed.length) out.push(`failed fields: ${n.failed.join(", ")}`);
+  return out.join("\n") + "\n\n";
+}
