@@ -28,8 +28,15 @@ export const TABLE_MODEL_SLOTS_AT: u32 = 52; // u32 MODEL_SLOTS
 export const TABLE_MODEL_LEN_AT: u32 = 56; // u32 MODEL_LEN
 /** Free lists of extents: EXT_TYPES x EXT_CLASSES u32 heads (offset of the first free extent, 0 = empty). */
 export const TABLE_FREE: u32 = 64;
-/** Bytes 256 .. HEADER_SIZE belong to the host (collector pid, heartbeat, counters); see docs/shm-format.md. */
-export const TABLE_HOST_AREA: u32 = 256;
+/** COUNTERS x u64 counters of the collector, by C_* index (the core counts datagrams; the host the rest). */
+export const TABLE_COUNTERS: u32 = 256;
+export const COUNTERS: u32 = 64;
+/** Bytes 768 .. HEADER_BYTES belong to the collector process: */
+export const TABLE_HOST_AREA: u32 = 768;
+export const TABLE_PID: u32 = 768; // u32 pid of the collector
+export const TABLE_HEARTBEAT: u32 = 776; // f64 epoch ms, rewritten every second while the collector runs
+export const TABLE_LAST_REQUEST: u32 = 784; // f64 epoch ms of the last request multicast
+export const TABLE_STARTED: u32 = 792; // f64 epoch ms the collector started
 export const TABLE_HEADER_BYTES: u32 = 1024;
 
 export const TFLAG_STOPPED: u32 = 1; // the collector stopped cleanly
@@ -56,6 +63,7 @@ export const CPU_PRESENT: u32 = 4; // u16 bit i: column i was given
 export const CPU_FAILED: u32 = 6; // u16 bit i: column i was given but garbled
 export const CPU_TICKS: u32 = 8; // 10 x u64 in the order of CPU_COL_*
 export const CPU_USAGE: u32 = 88; // u16 busy share x 10000 over the last two samples, USAGE_NONE if unknown
+export const CPU_MARK: u32 = 92; // u32 update id that last listed this CPU (split updates prune the others)
 export const CPU_SIZE: u32 = 96;
 export const CPU_COLUMNS: u32 = 10;
 export const CPU_COL_USER: u32 = 0;
@@ -79,7 +87,8 @@ export const CI_CACHE_KB: u32 = 8; // u32 cache size in KiB
 export const CI_MODEL: u32 = 12; // u8 index into the node's model slots
 export const CI_PRESENT: u32 = 13; // u8 CIF_* bits given
 export const CI_FAILED: u32 = 14; // u8 CIF_* bits given but garbled
-export const CI_SIZE: u32 = 16;
+export const CI_MARK: u32 = 16; // u32 update id that last listed this CPU
+export const CI_SIZE: u32 = 24;
 export const CIF_INDEX: u32 = 1;
 export const CIF_MHZ: u32 = 2;
 export const CIF_CACHE: u32 = 4;
@@ -91,7 +100,9 @@ export const IF_NAME_LEN: u32 = 32;
 export const IF_PRESENT: u32 = 32; // u32 bit i: counter i was given
 export const IF_FAILED: u32 = 36; // u32 bit i: counter i was given but garbled; bit 31: the name was too long
 export const IF_COUNTERS: u32 = 40; // 16 x u64 in /proc/net/dev column order
-export const IF_SIZE: u32 = 168;
+export const IF_MARK: u32 = 168; // u32 update id that last listed this interface
+export const IF_ORDER: u32 = 172; // u32 part x 65536 + line: keeps a split net/dev in file order
+export const IF_SIZE: u32 = 176;
 export const IF_COUNTER_COUNT: u32 = 16;
 export const IF_NAME_FAILED: u32 = 0x80000000;
 // Receive: bytes packets errs drop fifo frame compressed multicast; transmit: bytes packets
@@ -152,7 +163,22 @@ export const NODE_CIS: u32 = 372; // extent of cpuinfo entries: u32 offset, u32 
 export const NODE_IFS: u32 = 384; // extent of interface entries: u32 offset, u32 capacity, u32 count
 export const NODE_CPU_TOTAL: u32 = 400; // CPU_SIZE bytes: the aggregate "cpu" line
 export const NODE_MODELS: u32 = 496; // MODEL_SLOTS x MODEL_LEN bytes of CPU model names, NUL-padded
-export const NODE_SIZE: u32 = 1024; // bytes 752 .. 1024 are reserved, zero
+// An update's progress (see docs/protocol.md, "Applying a part"):
+export const NODE_UPDATE: u32 = 752; // u32 id of the update being received
+export const NODE_UPDATE_PARTS: u32 = 756; // u16 its part count
+export const NODE_UPDATE_GOT: u32 = 758; // u16 parts of it received
+export const NODE_UPDATE_SECTIONS: u32 = 760; // u16 SEC_* bits it carries
+export const NODE_UPDATE_SPLIT: u32 = 762; // u16 SEC_* bits that came in several chunks (pruned when complete)
+export const NODE_DOWN_AFTER: u32 = 764; // u32 ms after NODE_TIME when readers count the node down
+export const NODE_NET_PENDING: u32 = 768; // u64 bytes counted so far for the rate of a split net/dev
+export const NODE_NET_PREV_TIME: u32 = 776; // f64 sample time of the last complete net/dev (0: none)
+export const NODE_SEQ_GAPS: u32 = 784; // u32 datagrams missing in the node's sequence numbers
+export const NODE_UPDATES: u32 = 788; // u32 updates completed
+export const NODE_SEND_TIME: u32 = 792; // f64 the sender's clock when it sent the last datagram
+export const NODE_PART_BITS: u32 = 800; // MAX_PARTS bits: parts of the update received
+export const NODE_SIZE: u32 = 1024; // bytes 928 .. 1024 are reserved, zero
+/** The most datagrams one update may take. */
+export const MAX_PARTS: u32 = 1024;
 export const MODEL_SLOTS: u32 = 4;
 export const MODEL_LEN: u32 = 64;
 /** A CPU whose model is not among the first MODEL_SLOTS distinct ones. */
@@ -242,3 +268,105 @@ export const PR_CPUS: u32 = NODE_SIZE;
 export const PR_CIS: u32 = PR_CPUS + MAX_CPUS * CPU_SIZE;
 export const PR_IFS: u32 = PR_CIS + MAX_CPUS * CI_SIZE;
 export const PR_SIZE: u32 = PR_IFS + MAX_IFACES * IF_SIZE;
+
+// ---- Wire protocol v1 (docs/protocol.md) -------------------------------------------------
+/** "BSTW" read as little-endian u32: the first four bytes of every datagram. */
+export const WIRE_MAGIC: u32 = 0x57545342;
+export const WIRE_VERSION: u32 = 1;
+export const W_MAGIC: u32 = 0; // u32
+export const W_VERSION: u32 = 4; // u8
+export const W_TYPE: u32 = 5; // u8 WT_*
+export const W_FLAGS: u32 = 6; // u16 WF_*
+export const W_KEY_ID: u32 = 8; // u16
+export const W_HEADER_LEN: u32 = 10; // u16
+export const W_INSTANCE: u32 = 16; // u64
+export const W_SEQ: u32 = 24; // u64
+export const W_COMMON_LEN: u32 = 32;
+export const WT_STATUS: u32 = 1;
+export const WT_REQUEST: u32 = 2;
+export const WF_AUTH: u32 = 1;
+export const W_TAG_LEN: u32 = 32;
+// status
+export const W_NODE: u32 = 32; // i32
+export const W_UPDATE: u32 = 36; // u32
+export const W_PART: u32 = 40; // u16
+export const W_PARTS: u32 = 42; // u16
+export const W_UPDATE_SECTIONS: u32 = 44; // u16
+export const W_USER_HZ: u32 = 46; // u16
+export const W_INTERVAL: u32 = 48; // u32 ms
+export const W_CPUS: u32 = 52; // u32
+export const W_CIS: u32 = 56; // u32
+export const W_IFACES: u32 = 60; // u32
+export const W_SEND_TIME: u32 = 64; // f64
+export const W_ARCH: u32 = 72; // u8
+export const W_NSECTIONS: u32 = 73; // u8
+export const W_HOSTNAME: u32 = 76; // NODE_NAME_LEN bytes
+export const W_STATUS_LEN: u32 = 144;
+/** The node number of a datagram whose sender has none: the master maps its address (--iprange). */
+export const NODE_UNSET: i32 = -2147483648;
+// section
+export const WS_SECTION: u32 = 0; // u8 SEC_*
+export const WS_FLAGS: u32 = 1; // u8 WSF_*
+export const WS_LENGTH: u32 = 2; // u16
+export const WS_TIME: u32 = 8; // f64
+export const WS_HEADER_LEN: u32 = 16;
+export const WSF_FIRST: u32 = 1;
+export const WSF_LAST: u32 = 2;
+// request
+export const W_TARGET: u32 = 32; // u8 WTG_*
+export const W_REQ_FLAGS: u32 = 33; // u8 WRF_*
+export const W_FIRST: u32 = 36; // i32
+export const W_LAST: u32 = 40; // i32
+export const W_NEW_INTERVAL: u32 = 44; // u32 ms
+export const W_REQ_TIME: u32 = 48; // f64
+export const W_REQUEST_LEN: u32 = 56;
+export const WTG_ALL: u32 = 0;
+export const WTG_ONE: u32 = 1;
+export const WTG_RANGE: u32 = 2;
+export const WRF_FULL: u32 = 1;
+
+// Architecture codes (W_ARCH, NODE_ARCH).
+export const ARCH_OTHER: u32 = 0;
+export const ARCH_X86_64: u32 = 1;
+export const ARCH_I386: u32 = 2;
+export const ARCH_AARCH64: u32 = 3;
+export const ARCH_ARM: u32 = 4;
+export const ARCH_PPC64: u32 = 5;
+export const ARCH_S390X: u32 = 6;
+export const ARCH_RISCV64: u32 = 7;
+export const ARCH_LOONGARCH64: u32 = 8;
+export const ARCH_MIPS: u32 = 9;
+
+// Counters (TABLE_COUNTERS + 8 x C_*). A datagram is received, then accepted or rejected
+// for exactly one reason (C_REJECT + R_*).
+export const C_RECEIVED: u32 = 0;
+export const C_ACCEPTED: u32 = 1;
+export const C_KERNEL_DROPS: u32 = 2; // the socket's drops column in /proc/net/udp
+export const C_SEQ_GAPS: u32 = 3; // datagrams missing from nodes' sequence numbers
+export const C_TRAPS: u32 = 4; // WASM traps survived
+export const C_CONFLICTS: u32 = 5; // datagrams of an older instance for a node number a newer one holds
+export const C_REQUESTS: u32 = 6; // requests multicast
+export const C_UPDATES: u32 = 7; // updates completed
+export const C_BAD_SECTIONS: u32 = 8; // sections with a garbled field (applied, the field marked failed)
+export const C_REORDERED: u32 = 9; // datagrams that arrived after a later one of the same sender
+export const C_REJECT: u32 = 16; // + R_*
+export const R_SHORT: u32 = 1;
+export const R_MAGIC: u32 = 2;
+export const R_VERSION: u32 = 3;
+export const R_TYPE: u32 = 4;
+export const R_FLAGS: u32 = 5;
+export const R_HEADER_LEN: u32 = 6;
+export const R_PART: u32 = 7;
+export const R_SECTION: u32 = 8;
+export const R_SECTION_LEN: u32 = 9;
+export const R_TRAILING: u32 = 10;
+export const R_AUTH: u32 = 11;
+export const R_NODE: u32 = 12; // no node number and no --iprange, outside --iprange, or beyond --max-nodes
+export const R_STALE_INSTANCE: u32 = 13; // an older instance of a node (also counted in C_CONFLICTS)
+export const R_DUPLICATE: u32 = 14; // a datagram or part received already
+export const R_STALE_UPDATE: u32 = 15; // a part of an update older than the one in progress
+export const R_NO_SPACE: u32 = 16; // the table is full
+export const R_REPLAY: u32 = 17;
+export const R_SOURCE: u32 = 18; // a sender outside --allow
+export const R_TOO_LARGE: u32 = 19; // a datagram larger than the input buffer
+export const REASONS: u32 = 20;

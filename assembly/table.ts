@@ -2,12 +2,27 @@
 // indexed by node number, fixed-size node records, and a heap of extents for each node's
 // CPUs and interfaces, sized to what the node has. Offsets are from the table's start, so
 // the host can copy the table (or any record) byte for byte into the /var/shm file.
-// tableCommit() is the only writer of records: it moves parsed sections from the parse
-// record into a node's record under the record's sequence lock, and derives CPU usage and
-// the network rate from the previous sample. Parsers never allocate; only the table grows.
+// This file is the only writer of records: a parsed section moves from the parse record
+// into a node's record either whole (replacing what the node had) or as one chunk of a
+// split update (merged by key; see docs/protocol.md), always under the record's sequence
+// lock, and CPU usage and the network rate are derived from the previous sample on the way.
+// Parsers never allocate; only the table grows, here.
 
 import {
-  CI_SIZE, CPU_COL_IDLE, CPU_COL_IOWAIT, CPU_COL_STEAL, CPU_INDEX, CPU_PRESENT, CPU_SIZE, CPU_TICKS, CPU_USAGE, COMMIT_META, EXT_CAPACITY, EXT_CI, EXT_CLASSES, EXT_COUNT, EXT_CPU, EXT_IF, EXT_OFFSET, F_CPU_TOTAL, F_NET_RATE, IF_COUNTERS, IF_NAME, IF_NAME_LEN, IF_PRESENT, IF_SIZE, IFC_RX_BYTES, IFC_TX_BYTES, LAYOUT_VERSION, META_MASK, MODEL_LEN, MODEL_SLOTS, NODE_CIS, NODE_CPUS, NODE_CPU_COUNT, NODE_CPU_TOTAL, NODE_CTXT, NODE_DISK_TOTAL, NODE_FAILED, NODE_IFS, NODE_INTERVAL_MS, NODE_LAST_PID, NODE_LOAD, NODE_MEM, NODE_MODELS, NODE_NAME, NODE_NAME_LEN, NODE_NET_RATE, NODE_NUMBER, NODE_PRESENT, NODE_PROCS_BLOCKED, NODE_SAMPLE_TIMES, NODE_SEQ, NODE_SIZE, NODE_STATE, NODE_TIME, NSTATE_CIS_CUT, NSTATE_CPUS_CUT, NSTATE_IFS_CUT, NSTATE_IN_USE, PR_CIS, PR_CPUS, PR_IFS, MEM_FIELDS, SECMASK_CPUINFO, SECMASK_LOADAVG, SECMASK_MEMINFO, SECMASK_NETDEV, SECMASK_STAT, SECMASK_STATFS, SECTIONS, SEC_CPUINFO, SEC_LOADAVG, SEC_MEMINFO, SEC_NETDEV, SEC_STAT, SEC_STATFS, TABLE_CI_SIZE, TABLE_CPU_SIZE, TABLE_DIR, TABLE_FREE, TABLE_HEADER_BYTES, TABLE_HEADER_SIZE, TABLE_IF_SIZE, TABLE_MAGIC, TABLE_MAGIC_AT, TABLE_MAX_NODES, TABLE_MODEL_LEN_AT, TABLE_MODEL_SLOTS_AT, TABLE_NODE_COUNT, TABLE_NODE_SIZE, TABLE_SEQ, TABLE_USED, TABLE_VERSION, USAGE_NONE, F_SECTION,
+  CIF_INDEX, CIF_MHZ, CIF_MODEL, CI_INDEX, CI_MARK, CI_MHZ, CI_MODEL, CI_PRESENT, CI_SIZE, CPU_COL_IDLE,
+  CPU_COL_IOWAIT, CPU_COL_STEAL, CPU_INDEX, CPU_MARK, CPU_PRESENT, CPU_SIZE, CPU_TICKS, CPU_USAGE, COMMIT_META,
+  EXT_CAPACITY, EXT_CI, EXT_CLASSES, EXT_COUNT, EXT_CPU, EXT_IF, EXT_OFFSET, F_CPU_COUNT, F_CPU_TOTAL, F_MHZ,
+  F_NET_RATE, F_SECTION, IF_COUNTERS, IF_MARK, IF_NAME, IF_NAME_LEN, IF_ORDER, IF_PRESENT, IF_SIZE, IFC_RX_BYTES,
+  IFC_TX_BYTES, LAYOUT_VERSION, META_MASK, MEM_FIELDS, MODEL_LEN, MODEL_NONE, MODEL_OTHER, MODEL_SLOTS, NODE_CIS,
+  NODE_CPUS, NODE_CPU_COUNT, NODE_CPU_TOTAL, NODE_CTXT, NODE_DISK_TOTAL, NODE_IFS, NODE_INTERVAL_MS, NODE_LAST_PID,
+  NODE_LOAD, NODE_MEM, NODE_MHZ, NODE_MODELS, NODE_NAME, NODE_NAME_LEN, NODE_NET_PENDING, NODE_NET_PREV_TIME,
+  NODE_NET_RATE, NODE_NUMBER, NODE_PRESENT, NODE_FAILED, NODE_PROCS_BLOCKED, NODE_SAMPLE_TIMES, NODE_SEQ, NODE_SIZE,
+  NODE_STATE, NODE_TIME, NODE_UPDATE, NODE_UPDATE_SPLIT, NODE_UPDATES, NSTATE_CIS_CUT, NSTATE_CPUS_CUT,
+  NSTATE_IFS_CUT, NSTATE_IN_USE, PR_CIS, PR_CPUS, PR_IFS, SECMASK_CPUINFO, SECMASK_LOADAVG, SECMASK_MEMINFO,
+  SECMASK_NETDEV, SECMASK_STAT, SECMASK_STATFS, SECTIONS, SEC_CPUINFO, SEC_LOADAVG, SEC_MEMINFO, SEC_NETDEV,
+  SEC_STAT, SEC_STATFS, TABLE_CI_SIZE, TABLE_CPU_SIZE, TABLE_DIR, TABLE_FREE, TABLE_HEADER_BYTES, TABLE_HEADER_SIZE,
+  TABLE_IF_SIZE, TABLE_MAGIC, TABLE_MAGIC_AT, TABLE_MAX_NODES, TABLE_MODEL_LEN_AT, TABLE_MODEL_SLOTS_AT,
+  TABLE_NODE_COUNT, TABLE_NODE_SIZE, TABLE_SEQ, TABLE_USED, TABLE_VERSION, USAGE_NONE,
 } from "./layout";
 import { fbit } from "./fields";
 import { S_BAD_CALL, S_LIMIT, S_NO_SPACE, S_OK } from "./status";
@@ -100,6 +115,16 @@ export function tableEnsure(node: i32): u32 {
   return off;
 }
 
+/** Opens a write of the record at off: its sequence number turns odd. */
+export function beginWrite(off: u32): void {
+  store<u32>(table + off + NODE_SEQ, load<u32>(table + off + NODE_SEQ) + 1);
+}
+
+/** Closes a write of the record at off: its sequence number turns even again. */
+export function endWrite(off: u32): void {
+  store<u32>(table + off + NODE_SEQ, load<u32>(table + off + NODE_SEQ) + 1);
+}
+
 // ---- extents -----------------------------------------------------------------------
 
 /** The size class of an extent for count entries: capacity 4 << class. */
@@ -109,12 +134,12 @@ function sizeClass(count: u32): u32 {
 }
 
 /**
- * Makes the extent referenced at offset ref of record rec hold count entries of entrySize
- * bytes: kept when large enough, else replaced by one from the type's free list or the heap
- * (the old one goes on its free list: its contents must have been read before). Returns the
- * extent's address, or 0 when the table is full.
+ * Makes the extent referenced at offset ref of record rec able to hold count entries of
+ * entrySize bytes: kept when large enough, else replaced by one from the type's free list
+ * or the heap, with the first `keep` entries copied over (the old one goes on its free
+ * list). Returns the extent's address, or 0 when the table is full.
  */
-function extentFor(rec: u32, ref: u32, type: u32, entrySize: u32, count: u32): usize {
+function extentFor(rec: u32, ref: u32, type: u32, entrySize: u32, count: u32, keep: u32): usize {
   let cap = load<u32>(table + rec + ref + EXT_CAPACITY);
   if (count > cap) {
     let cls = sizeClass(count);
@@ -128,6 +153,7 @@ function extentFor(rec: u32, ref: u32, type: u32, entrySize: u32, count: u32): u
     }
     let old = load<u32>(table + rec + ref + EXT_OFFSET);
     if (old) {
+      memory.copy(table + off, table + old, <usize>keep * entrySize);
       let oldHead = TABLE_FREE + ((type * EXT_CLASSES + sizeClass(cap)) << 2);
       store<u32>(table + old, load<u32>(table + oldHead));
       store<u32>(table + oldHead, old);
@@ -136,6 +162,35 @@ function extentFor(rec: u32, ref: u32, type: u32, entrySize: u32, count: u32): u
     store<u32>(table + rec + ref + EXT_CAPACITY, 4 << cls);
   }
   return table + load<u32>(table + rec + ref + EXT_OFFSET);
+}
+
+/**
+ * Opens room for one entry at index `at` of the extent at ref (count entries in use),
+ * growing it if needed. Returns the extent's address (0 when the table is full).
+ */
+function insertAt(rec: u32, ref: u32, type: u32, entrySize: u32, at: u32): usize {
+  let count = load<u32>(table + rec + ref + EXT_COUNT);
+  let base = extentFor(rec, ref, type, entrySize, count + 1, count);
+  if (!base) return 0;
+  let p = base + <usize>at * entrySize;
+  memory.copy(p + entrySize, p, <usize>(count - at) * entrySize);
+  store<u32>(table + rec + ref + EXT_COUNT, count + 1);
+  return base;
+}
+
+/** Drops the entries of the extent at ref whose u32 at markAt is not mark; returns how many remain. */
+function pruneUnmarked(rec: u32, ref: u32, entrySize: u32, markAt: u32, mark: u32): u32 {
+  let count = load<u32>(table + rec + ref + EXT_COUNT);
+  let base = table + load<u32>(table + rec + ref + EXT_OFFSET);
+  let kept: u32 = 0;
+  for (let i: u32 = 0; i < count; i++) {
+    let e = base + <usize>i * entrySize;
+    if (load<u32>(e + markAt) != mark) continue;
+    if (kept != i) memory.copy(base + <usize>kept * entrySize, e, entrySize);
+    kept++;
+  }
+  store<u32>(table + rec + ref + EXT_COUNT, kept);
+  return kept;
 }
 
 // ---- derived values -------------------------------------------------------------------
@@ -159,10 +214,10 @@ function usage(old: usize, now: usize): u32 {
   return <u32>(((dTotal - dIdle) * 10000 + (dTotal >> 1)) / dTotal);
 }
 
-/** Index in [0, count) of the entry (of size bytes, at base) whose leading u32 index is key, trying hint first; count if none. */
-function findEntry(base: usize, count: u32, size: u32, hint: u32, key: u32): u32 {
-  if (hint < count && load<u32>(base + <usize>hint * size + CPU_INDEX) == key) return hint;
-  for (let j: u32 = 0; j < count; j++) if (load<u32>(base + <usize>j * size + CPU_INDEX) == key) return j;
+/** Index of the entry (of size bytes, at base) whose leading u32 index is key, trying hint first; count if none. */
+function findIndex(base: usize, count: u32, size: u32, hint: u32, key: u32): u32 {
+  if (hint < count && load<u32>(base + <usize>hint * size) == key) return hint;
+  for (let j: u32 = 0; j < count; j++) if (load<u32>(base + <usize>j * size) == key) return j;
   return count;
 }
 
@@ -175,7 +230,25 @@ function findIface(base: usize, count: u32, hint: u32, name: usize): u32 {
   return count;
 }
 
-// ---- commit ---------------------------------------------------------------------------
+/** Whether the NUL-padded interface name at a is "lo". */
+// @ts-ignore: decorator
+@inline function isLoopback(a: usize): bool {
+  return load<u8>(a) == 108 && load<u8>(a + 1) == 111 && load<u8>(a + 2) == 0;
+}
+
+/**
+ * rx + tx bytes that interface entry e moved since its previous sample o; -1 when a
+ * counter went back (a reset: no rate rather than a huge one), 0 when one is missing.
+ */
+function ifaceDelta(o: usize, e: usize): i64 {
+  const both: u32 = (1 << IFC_RX_BYTES) | (1 << IFC_TX_BYTES);
+  if ((load<u32>(o + IF_PRESENT) & load<u32>(e + IF_PRESENT) & both) != both) return 0;
+  let a = load<u64>(o + IF_COUNTERS + (IFC_RX_BYTES << 3)) + load<u64>(o + IF_COUNTERS + (IFC_TX_BYTES << 3));
+  let b = load<u64>(e + IF_COUNTERS + (IFC_RX_BYTES << 3)) + load<u64>(e + IF_COUNTERS + (IFC_TX_BYTES << 3));
+  return b < a ? -1 : <i64>(b - a);
+}
+
+// ---- whole sections ---------------------------------------------------------------------
 
 /** Copies the present/failed bits of mask from src to dst. */
 // @ts-ignore: decorator
@@ -190,35 +263,46 @@ function findIface(base: usize, count: u32, hint: u32, name: usize): u32 {
   store<u32>(dst + NODE_STATE, (load<u32>(dst + NODE_STATE) & ~mask) | (load<u32>(src + NODE_STATE) & mask));
 }
 
-function commitStat(off: u32, pr: usize): bool {
-  let n = load<u32>(pr + NODE_CPUS + EXT_COUNT);
-  let r = table + off;
+/** The stat lines other than cpuN (aggregate usage derived against the previous sample). */
+function statScalars(r: usize, pr: usize): void {
   if (load<u64>(r + NODE_PRESENT) & fbit(F_CPU_TOTAL)) {
     store<u16>(pr + NODE_CPU_TOTAL + CPU_USAGE, <u16>usage(r + NODE_CPU_TOTAL, pr + NODE_CPU_TOTAL));
   }
-  // each CPU's usage against its previous sample, matched by index (same order unless CPUs came or went)
+  memory.copy(r + NODE_CPU_TOTAL, pr + NODE_CPU_TOTAL, CPU_SIZE);
+  memory.copy(r + NODE_CTXT, pr + NODE_CTXT, NODE_PROCS_BLOCKED + 4 - NODE_CTXT);
+  copyBits(r, pr, SECMASK_STAT);
+}
+
+/** Sets each parsed CPU's usage against the node's entry of the same index (if any), and its mark. */
+function cpuUsages(off: u32, pr: usize, mark: u32): void {
+  let r = table + off;
+  let n = load<u32>(pr + NODE_CPUS + EXT_COUNT);
   let oldCount = load<u32>(r + NODE_CPUS + EXT_COUNT);
   let oldBase = table + load<u32>(r + NODE_CPUS + EXT_OFFSET);
   let j: u32 = 0;
   for (let i: u32 = 0; i < n; i++) {
     let e = pr + PR_CPUS + <usize>i * CPU_SIZE;
-    j = findEntry(oldBase, oldCount, CPU_SIZE, j, load<u32>(e + CPU_INDEX));
+    j = findIndex(oldBase, oldCount, CPU_SIZE, j, load<u32>(e + CPU_INDEX));
     store<u16>(e + CPU_USAGE, <u16>(j < oldCount ? usage(oldBase + <usize>j * CPU_SIZE, e) : USAGE_NONE));
+    store<u32>(e + CPU_MARK, mark);
     j++;
   }
-  let ext = extentFor(off, NODE_CPUS, EXT_CPU, CPU_SIZE, n);
+}
+
+function wholeStat(off: u32, pr: usize, mark: u32): bool {
+  let n = load<u32>(pr + NODE_CPUS + EXT_COUNT);
+  cpuUsages(off, pr, mark);
+  let ext = extentFor(off, NODE_CPUS, EXT_CPU, CPU_SIZE, n, 0);
   if (!ext) return false;
-  r = table + off;
+  let r = table + off;
   memory.copy(ext, pr + PR_CPUS, <usize>n * CPU_SIZE);
   store<u32>(r + NODE_CPUS + EXT_COUNT, n);
-  memory.copy(r + NODE_CPU_TOTAL, pr + NODE_CPU_TOTAL, CPU_SIZE);
-  memory.copy(r + NODE_CTXT, pr + NODE_CTXT, NODE_PROCS_BLOCKED + 4 - NODE_CTXT);
-  copyBits(r, pr, SECMASK_STAT);
+  statScalars(r, pr);
   copyState(r, pr, NSTATE_CPUS_CUT);
   return true;
 }
 
-function commitNetDev(off: u32, pr: usize): bool {
+function wholeNetDev(off: u32, pr: usize, mark: u32): bool {
   let n = load<u32>(pr + NODE_IFS + EXT_COUNT);
   let r = table + off;
   // bytes/s over all interfaces but lo, against the previous sample, when both have a time
@@ -228,40 +312,48 @@ function commitNetDev(off: u32, pr: usize): bool {
   let oldBase = table + load<u32>(r + NODE_IFS + EXT_OFFSET);
   let rateKnown = (load<u64>(r + NODE_PRESENT) & fbit(F_SECTION + SEC_NETDEV)) != 0 && t0 > 0 && t1 > t0;
   let bytes: u64 = 0;
-  const both: u32 = (1 << IFC_RX_BYTES) | (1 << IFC_TX_BYTES);
   let j: u32 = 0;
-  for (let i: u32 = 0; rateKnown && i < n; i++) {
+  for (let i: u32 = 0; i < n; i++) {
     let e = pr + PR_IFS + <usize>i * IF_SIZE;
-    if (isLoopback(e + IF_NAME)) continue;
+    store<u32>(e + IF_MARK, mark);
+    store<u32>(e + IF_ORDER, i);
+    if (!rateKnown || isLoopback(e + IF_NAME)) continue;
     j = findIface(oldBase, oldCount, j, e + IF_NAME);
     if (j == oldCount) continue; // a new interface counts from its next sample
-    let o = oldBase + <usize>j * IF_SIZE;
+    let d = ifaceDelta(oldBase + <usize>j * IF_SIZE, e);
     j++;
-    if ((load<u32>(o + IF_PRESENT) & load<u32>(e + IF_PRESENT) & both) != both) continue;
-    let a = load<u64>(o + IF_COUNTERS + (IFC_RX_BYTES << 3)) + load<u64>(o + IF_COUNTERS + (IFC_TX_BYTES << 3));
-    let b = load<u64>(e + IF_COUNTERS + (IFC_RX_BYTES << 3)) + load<u64>(e + IF_COUNTERS + (IFC_TX_BYTES << 3));
-    if (b < a) rateKnown = false; // a counter went back: no rate this time, rather than a huge one
-    else bytes += b - a;
+    if (d < 0) rateKnown = false;
+    else bytes += <u64>d;
   }
-  let ext = extentFor(off, NODE_IFS, EXT_IF, IF_SIZE, n);
+  let ext = extentFor(off, NODE_IFS, EXT_IF, IF_SIZE, n, 0);
   if (!ext) return false;
   r = table + off;
   memory.copy(ext, pr + PR_IFS, <usize>n * IF_SIZE);
   store<u32>(r + NODE_IFS + EXT_COUNT, n);
   copyBits(r, pr, SECMASK_NETDEV);
   copyState(r, pr, NSTATE_IFS_CUT);
-  if (rateKnown) {
-    store<f64>(r + NODE_NET_RATE, <f64>bytes / ((t1 - t0) / 1000));
-    store<u64>(r + NODE_PRESENT, load<u64>(r + NODE_PRESENT) | fbit(F_NET_RATE));
-  } else store<f64>(r + NODE_NET_RATE, 0);
+  setRate(r, rateKnown, <f64>bytes, t1 - t0);
+  store<f64>(r + NODE_NET_PREV_TIME, t1);
   return true;
 }
 
-function commitCpuinfo(off: u32, pr: usize): bool {
+/** Publishes a network rate of bytes over ms, or marks it unknown. */
+function setRate(r: usize, known: bool, bytes: f64, ms: f64): void {
+  if (known && ms > 0) {
+    store<f64>(r + NODE_NET_RATE, bytes / (ms / 1000));
+    store<u64>(r + NODE_PRESENT, load<u64>(r + NODE_PRESENT) | fbit(F_NET_RATE));
+  } else {
+    store<f64>(r + NODE_NET_RATE, 0);
+    store<u64>(r + NODE_PRESENT, load<u64>(r + NODE_PRESENT) & ~fbit(F_NET_RATE));
+  }
+}
+
+function wholeCpuinfo(off: u32, pr: usize, mark: u32): bool {
   let n = load<u32>(pr + NODE_CIS + EXT_COUNT);
-  let ext = extentFor(off, NODE_CIS, EXT_CI, CI_SIZE, n);
+  let ext = extentFor(off, NODE_CIS, EXT_CI, CI_SIZE, n, 0);
   if (!ext) return false;
   let r = table + off;
+  for (let i: u32 = 0; i < n; i++) store<u32>(pr + PR_CIS + <usize>i * CI_SIZE + CI_MARK, mark);
   memory.copy(ext, pr + PR_CIS, <usize>n * CI_SIZE);
   store<u32>(r + NODE_CIS + EXT_COUNT, n);
   memory.copy(r + NODE_CPU_COUNT, pr + NODE_CPU_COUNT, 8); // CPU_COUNT, MHZ
@@ -271,51 +363,228 @@ function commitCpuinfo(off: u32, pr: usize): bool {
   return true;
 }
 
+/** Replaces section sec of the record at off with the parse record's; entries get mark. */
+function wholeSection(off: u32, pr: usize, sec: u32, mark: u32): bool {
+  let r = table + off;
+  switch (sec) {
+    case SEC_CPUINFO: return wholeCpuinfo(off, pr, mark);
+    case SEC_STAT: return wholeStat(off, pr, mark);
+    case SEC_NETDEV: return wholeNetDev(off, pr, mark);
+    case SEC_MEMINFO:
+      memory.copy(r + NODE_MEM, pr + NODE_MEM, MEM_FIELDS << 3);
+      copyBits(r, pr, SECMASK_MEMINFO);
+      break;
+    case SEC_LOADAVG:
+      memory.copy(r + NODE_LOAD, pr + NODE_LOAD, NODE_LAST_PID + 4 - NODE_LOAD);
+      copyBits(r, pr, SECMASK_LOADAVG);
+      break;
+    case SEC_STATFS:
+      memory.copy(r + NODE_DISK_TOTAL, pr + NODE_DISK_TOTAL, 16);
+      copyBits(r, pr, SECMASK_STATFS);
+      break;
+  }
+  return true;
+}
+
+// ---- chunks of a split update -----------------------------------------------------------
+
+/** Merges the parsed CPUs into the node's stat list by index (kept in ascending order). */
+function chunkStat(off: u32, pr: usize, mark: u32, first: bool): bool {
+  cpuUsages(off, pr, mark);
+  let n = load<u32>(pr + NODE_CPUS + EXT_COUNT);
+  let hint: u32 = 0;
+  for (let i: u32 = 0; i < n; i++) {
+    let e = pr + PR_CPUS + <usize>i * CPU_SIZE;
+    let index = load<u32>(e + CPU_INDEX);
+    let count = load<u32>(table + off + NODE_CPUS + EXT_COUNT);
+    let base = table + load<u32>(table + off + NODE_CPUS + EXT_OFFSET);
+    let j = findIndex(base, count, CPU_SIZE, hint, index);
+    if (j == count) {
+      j = count;
+      while (j > 0 && load<u32>(base + <usize>(j - 1) * CPU_SIZE + CPU_INDEX) > index) j--;
+      base = insertAt(off, NODE_CPUS, EXT_CPU, CPU_SIZE, j);
+      if (!base) return false;
+    }
+    memory.copy(base + <usize>j * CPU_SIZE, e, CPU_SIZE);
+    hint = j + 1;
+  }
+  let r = table + off;
+  if (first) {
+    statScalars(r, pr);
+    copyState(r, pr, NSTATE_CPUS_CUT);
+  } else {
+    store<u64>(r + NODE_PRESENT, load<u64>(r + NODE_PRESENT) | fbit(F_SECTION + SEC_STAT));
+    store<u32>(r + NODE_STATE, load<u32>(r + NODE_STATE) | (load<u32>(pr + NODE_STATE) & NSTATE_CPUS_CUT));
+  }
+  return true;
+}
+
+/** The node's model slot for the name in slot s of the parse record. */
+function nodeModel(r: usize, pr: usize, s: u32): u32 {
+  if (s >= MODEL_SLOTS) return s; // MODEL_OTHER, MODEL_NONE
+  let name = pr + NODE_MODELS + <usize>s * MODEL_LEN;
+  for (let t: u32 = 0; t < MODEL_SLOTS; t++) {
+    let slot = r + NODE_MODELS + <usize>t * MODEL_LEN;
+    if (load<u8>(slot) == 0) {
+      memory.copy(slot, name, MODEL_LEN);
+      return t;
+    }
+    if (memory.compare(slot, name, MODEL_LEN) == 0) return t;
+  }
+  return MODEL_OTHER;
+}
+
+/** Merges the parsed cpuinfo CPUs into the node's list by processor number (ascending). */
+function chunkCpuinfo(off: u32, pr: usize, mark: u32): bool {
+  let n = load<u32>(pr + NODE_CIS + EXT_COUNT);
+  let hint: u32 = 0;
+  for (let i: u32 = 0; i < n; i++) {
+    let e = pr + PR_CIS + <usize>i * CI_SIZE;
+    store<u32>(e + CI_MARK, mark);
+    if (load<u8>(e + CI_PRESENT) & <u8>CIF_MODEL) {
+      store<u8>(e + CI_MODEL, <u8>nodeModel(table + off, pr, load<u8>(e + CI_MODEL)));
+    }
+    // a CPU without a valid number cannot be matched: it is added, and pruned when the update completes
+    let index = load<u8>(e + CI_PRESENT) & <u8>CIF_INDEX ? load<u32>(e + CI_INDEX) : 0xffffffff;
+    let count = load<u32>(table + off + NODE_CIS + EXT_COUNT);
+    let base = table + load<u32>(table + off + NODE_CIS + EXT_OFFSET);
+    let j = index == 0xffffffff ? count : findIndex(base, count, CI_SIZE, hint, index);
+    if (j == count) {
+      while (j > 0 && load<u32>(base + <usize>(j - 1) * CI_SIZE + CI_INDEX) > index) j--;
+      base = insertAt(off, NODE_CIS, EXT_CI, CI_SIZE, j);
+      if (!base) return false;
+    }
+    memory.copy(base + <usize>j * CI_SIZE, e, CI_SIZE);
+    hint = j + 1;
+  }
+  let r = table + off;
+  store<u64>(r + NODE_PRESENT, load<u64>(r + NODE_PRESENT) | fbit(F_SECTION + SEC_CPUINFO));
+  store<u32>(r + NODE_STATE, load<u32>(r + NODE_STATE) | (load<u32>(pr + NODE_STATE) & NSTATE_CIS_CUT));
+  cpuinfoTotals(r);
+  return true;
+}
+
+/** CPU count and first CPU's MHz of a cpuinfo assembled from chunks. */
+function cpuinfoTotals(r: usize): void {
+  let n = load<u32>(r + NODE_CIS + EXT_COUNT);
+  store<u32>(r + NODE_CPU_COUNT, n);
+  store<u64>(r + NODE_PRESENT, load<u64>(r + NODE_PRESENT) | fbit(F_CPU_COUNT));
+  store<u64>(r + NODE_FAILED, load<u64>(r + NODE_FAILED) & ~(fbit(F_CPU_COUNT) | fbit(F_MHZ)));
+  let first = table + load<u32>(r + NODE_CIS + EXT_OFFSET);
+  if (n > 0 && (load<u8>(first + CI_PRESENT) & <u8>CIF_MHZ)) {
+    store<u32>(r + NODE_MHZ, load<u32>(first + CI_MHZ));
+    store<u64>(r + NODE_PRESENT, load<u64>(r + NODE_PRESENT) | fbit(F_MHZ));
+  } else store<u64>(r + NODE_PRESENT, load<u64>(r + NODE_PRESENT) & ~fbit(F_MHZ));
+}
+
+/** Merges the parsed interfaces into the node's list by name, in (part, line) order. */
+function chunkNetDev(off: u32, pr: usize, mark: u32, part: u32): bool {
+  let n = load<u32>(pr + NODE_IFS + EXT_COUNT);
+  let hint: u32 = 0;
+  let r = table + off;
+  let pending = load<u64>(r + NODE_NET_PENDING);
+  for (let i: u32 = 0; i < n; i++) {
+    let e = pr + PR_IFS + <usize>i * IF_SIZE;
+    let order = (part << 16) | min<u32>(i, 0xffff);
+    store<u32>(e + IF_MARK, mark);
+    store<u32>(e + IF_ORDER, order);
+    let count = load<u32>(table + off + NODE_IFS + EXT_COUNT);
+    let base = table + load<u32>(table + off + NODE_IFS + EXT_OFFSET);
+    let j = findIface(base, count, hint, e + IF_NAME);
+    if (j < count) {
+      if (!isLoopback(e + IF_NAME) && pending != 0xffffffffffffffff) {
+        let d = ifaceDelta(base + <usize>j * IF_SIZE, e);
+        pending = d < 0 ? 0xffffffffffffffff : pending + <u64>d; // all ones: a counter went back
+      }
+      memory.copy(base + <usize>j * IF_SIZE, e, IF_SIZE);
+    } else {
+      while (j > 0 && load<u32>(base + <usize>(j - 1) * IF_SIZE + IF_ORDER) > order) j--;
+      base = insertAt(off, NODE_IFS, EXT_IF, IF_SIZE, j);
+      if (!base) return false;
+      memory.copy(base + <usize>j * IF_SIZE, e, IF_SIZE);
+    }
+    hint = j + 1;
+  }
+  r = table + off;
+  store<u64>(r + NODE_NET_PENDING, pending);
+  store<u64>(r + NODE_PRESENT, load<u64>(r + NODE_PRESENT) | fbit(F_SECTION + SEC_NETDEV));
+  store<u32>(r + NODE_STATE, load<u32>(r + NODE_STATE) | (load<u32>(pr + NODE_STATE) & NSTATE_IFS_CUT));
+  return true;
+}
+
+/** Merges one chunk of a split file: entries by key; the lines of the file's first chunk replace its scalars. */
+function chunkSection(off: u32, pr: usize, sec: u32, mark: u32, first: bool, part: u32): bool {
+  switch (sec) {
+    case SEC_CPUINFO: return chunkCpuinfo(off, pr, mark);
+    case SEC_STAT: return chunkStat(off, pr, mark, first);
+    case SEC_NETDEV: return chunkNetDev(off, pr, mark, part);
+  }
+  // meminfo, loadavg and statfs have no entries: their first chunk is the whole of them
+  if (first) return wholeSection(off, pr, sec, mark);
+  return true;
+}
+
+/**
+ * Applies section sec of the parse record to the record at off, as the whole file
+ * (replacing it) or as a chunk of a split update with id mark (first: the chunk that starts
+ * the file). Stamps the section's sample time. Called inside beginWrite/endWrite.
+ */
+export function applySection(off: u32, pr: usize, sec: u32, whole: bool, first: bool, mark: u32, part: u32): bool {
+  let ok = whole ? wholeSection(off, pr, sec, mark) : chunkSection(off, pr, sec, mark, first, part);
+  let r = table + off;
+  store<f64>(r + NODE_SAMPLE_TIMES + (sec << 3), load<f64>(pr + NODE_SAMPLE_TIMES + (sec << 3)));
+  if (!whole) store<u16>(r + NODE_UPDATE_SPLIT, load<u16>(r + NODE_UPDATE_SPLIT) | <u16>(<u32>1 << sec));
+  return ok;
+}
+
+/**
+ * Finishes an update whose parts have all arrived: entries of its split sections that no
+ * part listed are removed, and the rate of a split net/dev is published. Called inside
+ * beginWrite/endWrite.
+ */
+export function completeUpdate(off: u32): void {
+  let r = table + off;
+  let split = <u32>load<u16>(r + NODE_UPDATE_SPLIT);
+  let mark = load<u32>(r + NODE_UPDATE);
+  if (split & (1 << SEC_STAT)) pruneUnmarked(off, NODE_CPUS, CPU_SIZE, CPU_MARK, mark);
+  if (split & (1 << SEC_CPUINFO)) {
+    pruneUnmarked(off, NODE_CIS, CI_SIZE, CI_MARK, mark);
+    cpuinfoTotals(table + off);
+  }
+  if (split & (1 << SEC_NETDEV)) {
+    pruneUnmarked(off, NODE_IFS, IF_SIZE, IF_MARK, mark);
+    let t0 = load<f64>(r + NODE_NET_PREV_TIME);
+    let t1 = load<f64>(r + NODE_SAMPLE_TIMES + (SEC_NETDEV << 3));
+    let pending = load<u64>(r + NODE_NET_PENDING);
+    setRate(r, t0 > 0 && t1 > t0 && pending != 0xffffffffffffffff, <f64>pending, t1 - t0);
+    store<f64>(r + NODE_NET_PREV_TIME, t1);
+  }
+  store<u32>(r + NODE_UPDATES, load<u32>(r + NODE_UPDATES) + 1);
+}
+
 /**
  * Copies the sections named by mask (1 << SEC_*, plus COMMIT_META for the identity fields
- * and receive time) from parse record pr into node's record, creating it if new. Called by
- * the host after parsing a node's report, once per report. Returns S_OK, or S_LIMIT /
- * S_NO_SPACE (the node's previous data stays as it was, but for sections already copied).
+ * and receive time) from parse record pr into node's record, each as a whole file,
+ * creating the record if new. Called by the host for a machine's files read at once (not
+ * through the wire). Returns S_OK, or S_LIMIT / S_NO_SPACE (sections already copied stay).
  */
 export function tableCommit(node: i32, pr: usize, mask: u32): u32 {
   let off = tableEnsure(node);
   if (!off) return tableStatus;
-  let r = table + off;
-  store<u32>(r + NODE_SEQ, load<u32>(r + NODE_SEQ) + 1); // odd: being written
+  beginWrite(off);
   let ok = true;
-  if (mask & (1 << SEC_CPUINFO)) ok = commitCpuinfo(off, pr);
-  if (ok && (mask & (1 << SEC_STAT))) ok = commitStat(off, pr);
-  if (ok && (mask & (1 << SEC_NETDEV))) ok = commitNetDev(off, pr);
-  r = table + off; // the table may have moved
-  if (mask & (1 << SEC_MEMINFO)) {
-    memory.copy(r + NODE_MEM, pr + NODE_MEM, MEM_FIELDS << 3);
-    copyBits(r, pr, SECMASK_MEMINFO);
+  for (let s: u32 = 0; s < SECTIONS && ok; s++) {
+    if (mask & (1 << s)) ok = applySection(off, pr, s, true, true, 0, 0);
   }
-  if (mask & (1 << SEC_LOADAVG)) {
-    memory.copy(r + NODE_LOAD, pr + NODE_LOAD, NODE_LAST_PID + 4 - NODE_LOAD);
-    copyBits(r, pr, SECMASK_LOADAVG);
-  }
-  if (mask & (1 << SEC_STATFS)) {
-    memory.copy(r + NODE_DISK_TOTAL, pr + NODE_DISK_TOTAL, 16);
-    copyBits(r, pr, SECMASK_STATFS);
-  }
-  for (let s: u32 = 0; s < SECTIONS; s++) {
-    if (mask & (1 << s)) {
-      store<f64>(r + NODE_SAMPLE_TIMES + (s << 3), load<f64>(pr + NODE_SAMPLE_TIMES + (s << 3)));
-    }
-  }
-  if (mask & COMMIT_META) {
-    memory.copy(r + NODE_TIME, pr + NODE_TIME, NODE_SAMPLE_TIMES - NODE_TIME); // time, instance, sequence
-    memory.copy(r + NODE_INTERVAL_MS, pr + NODE_INTERVAL_MS, NODE_NAME + NODE_NAME_LEN - NODE_INTERVAL_MS);
-    copyBits(r, pr, META_MASK);
-  }
-  store<u32>(r + NODE_SEQ, load<u32>(r + NODE_SEQ) + 1); // even: consistent
+  if (mask & COMMIT_META) copyMeta(table + off, pr);
+  endWrite(off);
   tableStatus = ok ? S_OK : S_NO_SPACE;
   return tableStatus;
 }
 
-/** Whether the NUL-padded interface name at a is "lo". */
-// @ts-ignore: decorator
-@inline function isLoopback(a: usize): bool {
-  return load<u8>(a) == 108 && load<u8>(a + 1) == 111 && load<u8>(a + 2) == 0;
+/** The identity fields and receive time of pr, into the record at r. */
+export function copyMeta(r: usize, pr: usize): void {
+  memory.copy(r + NODE_TIME, pr + NODE_TIME, NODE_SAMPLE_TIMES - NODE_TIME); // time, instance, sequence
+  memory.copy(r + NODE_INTERVAL_MS, pr + NODE_INTERVAL_MS, NODE_NAME + NODE_NAME_LEN - NODE_INTERVAL_MS);
+  copyBits(r, pr, META_MASK);
 }

@@ -29,16 +29,17 @@ import {
 import { S_BAD_FIELD, S_EMPTY, S_LIMIT, S_OVERFLOW, S_TRUNCATED } from "../status";
 
 // What a key means. Model keys carry their rank: a lower number wins.
-const K_NONE: i32 = 0;
-const K_PROCESSOR: i32 = 1; // "processor": starts a CPU
-const K_CPU_NUMBER: i32 = 2; // "cpu number": starts a CPU where no "processor" does (s390x)
+export const K_NONE: i32 = 0;
+export const K_PROCESSOR: i32 = 1; // "processor": starts a CPU
+export const K_CPU_NUMBER: i32 = 2; // "cpu number": starts a CPU where no "processor" does (s390x)
 const K_COUNT: i32 = 3; // "# processors", "cpus detected": a CPU count without a list
 const K_MHZ: i32 = 4; // "cpu MHz", "CPU MHz", "cpu MHz dynamic", "clock"
 const K_CACHE: i32 = 5; // "cache size"
 const K_MODEL: i32 = 16; // K_MODEL + rank
 const RANK_NONE: u32 = 255;
 
-function cpuinfoKey(p: usize, n: usize): i32 {
+/** What the key [p, p+n) of a cpuinfo line means (K_*); also used by the line filter. */
+export function cpuinfoKey(p: usize, n: usize): i32 {
   switch (<i32>n) {
     case 3:
       if (keyEq(p, n, "cpu")) return K_MODEL + 4; // ppc

@@ -13,7 +13,7 @@ import {
 import { S_BAD_FIELD, S_EMPTY, S_OVERFLOW, S_TRUNCATED } from "../status";
 
 /** The MEM_* field of a meminfo key, or -1 for a key we do not keep. */
-function memKey(p: usize, n: usize): i32 {
+export function memKey(p: usize, n: usize): i32 {
   switch (<i32>n) {
     case 5:
       if (keyEq(p, n, "Shmem")) return MEM_SHMEM;

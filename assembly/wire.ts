@@ -1,0 +1,272 @@
+// The decoder of the wire protocol, version 1 (docs/protocol.md has the whole format; the
+// offsets are the W_* constants of layout.ts). A datagram is little-endian:
+//
+//   common header (32 bytes): magic "BSTW", version 1, type (1 status, 2 request), flags
+//     (bit 0: a 32-byte HMAC-SHA-256 tag ends the datagram), key id, header length,
+//     instance id (u64, the sender's start in µs), sequence (u64, per datagram)
+//   status (112 more bytes): node (i32, NODE_UNSET if none), update id, part i of n,
+//     the update's sections, USER_HZ, interval, CPU / cpuinfo / interface counts, send
+//     time, architecture, section count, hostname; then sections of 16 bytes of header
+//     (section, flags FIRST/LAST, length, sample time) and length bytes of /proc lines
+//   request (24 more bytes): target (all, one node, a range), flags (full update), first
+//     and last node, new interval, send time
+//
+// wireCheck() validates a datagram's structure, bounded by the bytes received, before
+// anything is applied: an unknown version, a length beyond what remains, a section count
+// that does not match, or bytes after the last section reject the whole datagram, with
+// its reason counted (R_*). wireApply() then parses each section into the parse record and
+// merges it into the node's record under the record's sequence lock.
+
+import {
+  COUNTERS, C_ACCEPTED, C_BAD_SECTIONS, C_CONFLICTS, C_RECEIVED, C_REJECT, C_REORDERED, C_SEQ_GAPS, C_UPDATES,
+  F_ADDR, F_ARCH, F_DISK, F_INSTANCE, F_INTERVAL, F_NAME, F_SECTION, F_USER_HZ, MAX_PARTS, NODE_ADDR, NODE_ARCH,
+  NODE_DISK_FREE, NODE_DISK_TOTAL, NODE_DOWN_AFTER, NODE_FAILED, NODE_INSTANCE, NODE_INTERVAL_MS, NODE_MSG_SEQ,
+  NODE_NAME, NODE_NAME_LEN, NODE_NET_PENDING, NODE_NET_PREV_TIME, NODE_PART_BITS, NODE_PRESENT, NODE_SAMPLE_TIMES,
+  NODE_SEND_TIME, NODE_SEQ_GAPS, NODE_TIME, NODE_UNSET, NODE_UPDATE, NODE_UPDATE_GOT, NODE_UPDATE_PARTS,
+  NODE_UPDATE_SECTIONS, NODE_UPDATE_SPLIT, NODE_USER_HZ, R_DUPLICATE, R_FLAGS, R_HEADER_LEN, R_MAGIC, R_NODE,
+  R_NO_SPACE, R_PART, R_SECTION, R_SECTION_LEN, R_SHORT, R_STALE_INSTANCE, R_STALE_UPDATE, R_TRAILING, R_TYPE,
+  R_VERSION, SECTIONS, SECMASK_STATFS, SEC_CPUINFO, SEC_LOADAVG, SEC_MEMINFO, SEC_NETDEV, SEC_STAT, SEC_STATFS,
+  TABLE_COUNTERS, WF_AUTH, WIRE_MAGIC, WIRE_VERSION, WRF_FULL, WSF_FIRST, WSF_LAST, WS_FLAGS, WS_HEADER_LEN,
+  WS_LENGTH, WS_SECTION, WS_TIME, WTG_ALL, WTG_ONE, WTG_RANGE, WT_REQUEST, WT_STATUS, W_ARCH, W_COMMON_LEN, W_FIRST,
+  W_FLAGS, W_HEADER_LEN, W_HOSTNAME, W_INSTANCE, W_INTERVAL, W_KEY_ID, W_LAST, W_MAGIC, W_NEW_INTERVAL, W_NODE,
+  W_NSECTIONS, W_PART, W_PARTS, W_REQUEST_LEN, W_REQ_FLAGS, W_SEND_TIME, W_SEQ, W_STATUS_LEN, W_TAG_LEN, W_TARGET,
+  W_TYPE, W_UPDATE, W_UPDATE_SECTIONS, W_USER_HZ, W_VERSION,
+} from "./layout";
+import { fbit } from "./fields";
+import { parseCpuinfo } from "./proc/cpuinfo";
+import { parseLoadavg } from "./proc/loadavg";
+import { parseMeminfo } from "./proc/meminfo";
+import { parseNetDev } from "./proc/net_dev";
+import { parseStat } from "./proc/stat";
+import { S_BAD_FIELD, S_LIMIT, S_OVERFLOW } from "./status";
+import { applySection, beginWrite, completeUpdate, endWrite, table, tableEnsure, tableStatus } from "./table";
+
+/** Adds n to collector counter c (C_*) in the table header. */
+export function count(c: u32, n: u64 = 1): void {
+  if (c >= COUNTERS) return;
+  let at = table + TABLE_COUNTERS + (c << 3);
+  store<u64>(at, load<u64>(at) + n);
+}
+
+/** Counts a rejection for reason and returns it. */
+function reject(reason: u32): u32 {
+  count(C_REJECT + reason);
+  return reason;
+}
+
+// The datagram last checked, for wireApply and the request getters.
+let dgPtr: usize = 0;
+let dgEnd: usize = 0; // end of the sections (the tag, if any, follows)
+
+/**
+ * Checks the structure of the len-byte datagram at ptr, which must be of type want (WT_*).
+ * Counts it received; returns 0 if it may be applied, else the rejection reason (R_*,
+ * counted). Reads nothing at or past ptr + len.
+ */
+export function wireCheck(ptr: usize, len: u32, want: u32): u32 {
+  count(C_RECEIVED);
+  dgPtr = ptr;
+  if (len < W_COMMON_LEN) return reject(R_SHORT);
+  if (load<u32>(ptr + W_MAGIC) != WIRE_MAGIC) return reject(R_MAGIC);
+  if (<u32>load<u8>(ptr + W_VERSION) != WIRE_VERSION) return reject(R_VERSION);
+  let type = <u32>load<u8>(ptr + W_TYPE);
+  if (type != want) return reject(R_TYPE);
+  let flags = <u32>load<u16>(ptr + W_FLAGS);
+  let keyId = <u32>load<u16>(ptr + W_KEY_ID);
+  if (flags & ~WF_AUTH || (flags & WF_AUTH) != (keyId != 0 ? WF_AUTH : 0)) return reject(R_FLAGS);
+  let hl = <u32>load<u16>(ptr + W_HEADER_LEN);
+  if (hl != (type == WT_STATUS ? W_STATUS_LEN : W_REQUEST_LEN)) return reject(R_HEADER_LEN);
+  let body = len;
+  if (flags & WF_AUTH) {
+    if (body < W_TAG_LEN) return reject(R_SHORT);
+    body -= W_TAG_LEN;
+  }
+  if (body < hl) return reject(R_SHORT);
+  dgEnd = ptr + body;
+  if (type == WT_REQUEST) {
+    if (<u32>load<u8>(ptr + W_TARGET) > WTG_RANGE || <u32>load<u8>(ptr + W_REQ_FLAGS) & ~WRF_FULL) return reject(R_FLAGS);
+    return body == hl ? 0 : reject(R_TRAILING);
+  }
+
+  let parts = <u32>load<u16>(ptr + W_PARTS);
+  if (parts == 0 || parts > MAX_PARTS || <u32>load<u16>(ptr + W_PART) >= parts) return reject(R_PART);
+  if (<u32>load<u16>(ptr + W_UPDATE_SECTIONS) >= (1 << SECTIONS)) return reject(R_SECTION);
+  let p = ptr + hl;
+  let n = <u32>load<u8>(ptr + W_NSECTIONS);
+  for (let i: u32 = 0; i < n; i++) {
+    if (dgEnd - p < WS_HEADER_LEN) return reject(R_SECTION_LEN);
+    let sec = <u32>load<u8>(p + WS_SECTION);
+    if (sec >= SECTIONS || <u32>load<u8>(p + WS_FLAGS) & ~(WSF_FIRST | WSF_LAST)) return reject(R_SECTION);
+    let l = <usize>load<u16>(p + WS_LENGTH);
+    if (dgEnd - p - WS_HEADER_LEN < l) return reject(R_SECTION_LEN);
+    if (sec == SEC_STATFS && l != 16) return reject(R_SECTION_LEN);
+    p += <usize>WS_HEADER_LEN + l;
+  }
+  if (p != dgEnd) return reject(R_TRAILING);
+  return 0;
+}
+
+/** The node number of the status datagram last checked (NODE_UNSET if the sender has none). */
+export function wireNode(): i32 {
+  return load<i32>(dgPtr + W_NODE);
+}
+
+/** Whether the node has no cpuinfo yet after the last wireApply: the master should ask it for a full update. */
+export let wireNeedsStatic: bool = false;
+
+/** Parses the payload [p, p+len) of section sec into parse record pr. Returns S_* bits. */
+function parseSection(pr: usize, sec: u32, p: usize, len: usize): u32 {
+  switch (sec) {
+    case SEC_CPUINFO: return parseCpuinfo(pr, p, len);
+    case SEC_MEMINFO: return parseMeminfo(pr, p, len);
+    case SEC_LOADAVG: return parseLoadavg(pr, p, len);
+    case SEC_NETDEV: return parseNetDev(pr, p, len);
+    case SEC_STAT: return parseStat(pr, p, len);
+  }
+  // statfs: two u64, total and free bytes
+  store<u64>(pr + NODE_DISK_TOTAL, load<u64>(p));
+  store<u64>(pr + NODE_DISK_FREE, load<u64>(p + 8));
+  store<u64>(pr + NODE_PRESENT, load<u64>(pr + NODE_PRESENT) | SECMASK_STATFS);
+  store<u64>(pr + NODE_FAILED, load<u64>(pr + NODE_FAILED) & ~SECMASK_STATFS);
+  return 0;
+}
+
+/**
+ * Applies the status datagram last accepted by wireCheck to node's record (node already
+ * mapped by the host when the datagram had none), using parse record pr. addr points to
+ * the sender's 16-byte address; recvMs is the master's clock; downAfterMs how long without
+ * a datagram until readers count the node down. Returns 0, or the rejection reason (R_*,
+ * counted). A datagram of an older instance of the node, or one received already, changes
+ * nothing.
+ */
+export function wireApply(node: i32, pr: usize, addr: usize, recvMs: f64, downAfterMs: u32): u32 {
+  wireNeedsStatic = false;
+  let d = dgPtr;
+  if (node == NODE_UNSET) return reject(R_NODE);
+  let off = tableEnsure(node);
+  if (!off) return reject(tableStatus == S_LIMIT ? R_NODE : R_NO_SPACE);
+  let r = table + off;
+  let inst = load<u64>(d + W_INSTANCE);
+  let seq = load<u64>(d + W_SEQ);
+  let known = (load<u64>(r + NODE_PRESENT) & fbit(F_INSTANCE)) != 0;
+  let cur = load<u64>(r + NODE_INSTANCE);
+  if (known && inst < cur) {
+    count(C_CONFLICTS); // two senders claim this node number: the newer instance wins
+    return reject(R_STALE_INSTANCE);
+  }
+  let fresh = !known || inst > cur;
+  let last = load<u64>(r + NODE_MSG_SEQ);
+  let newest = fresh || seq > last;
+  if (!fresh) {
+    if (seq == last) return reject(R_DUPLICATE);
+    if (seq > last + 1) {
+      count(C_SEQ_GAPS, seq - last - 1);
+      store<u32>(r + NODE_SEQ_GAPS, load<u32>(r + NODE_SEQ_GAPS) + <u32>(seq - last - 1));
+    } else if (seq < last) count(C_REORDERED);
+  }
+
+  let uid = load<u32>(d + W_UPDATE);
+  let parts = <u32>load<u16>(d + W_PARTS);
+  let part = <u32>load<u16>(d + W_PART);
+  let started = load<u16>(r + NODE_UPDATE_PARTS) != 0;
+  if (fresh || !started || <i32>(uid - load<u32>(r + NODE_UPDATE)) > 0) {
+    // a new update: an unfinished one is abandoned (its rate would span two intervals)
+    if (started && load<u16>(r + NODE_UPDATE_GOT) < load<u16>(r + NODE_UPDATE_PARTS)) {
+      store<f64>(r + NODE_NET_PREV_TIME, 0);
+    }
+    beginWrite(off);
+    store<u32>(r + NODE_UPDATE, uid);
+    store<u16>(r + NODE_UPDATE_PARTS, <u16>parts);
+    store<u16>(r + NODE_UPDATE_GOT, 0);
+    store<u16>(r + NODE_UPDATE_SECTIONS, load<u16>(d + W_UPDATE_SECTIONS));
+    store<u16>(r + NODE_UPDATE_SPLIT, 0);
+    store<u64>(r + NODE_NET_PENDING, 0);
+    memory.fill(r + NODE_PART_BITS, 0, (parts + 7) >> 3);
+    endWrite(off);
+  } else if (uid != load<u32>(r + NODE_UPDATE)) {
+    return reject(R_STALE_UPDATE);
+  } else if (parts != <u32>load<u16>(r + NODE_UPDATE_PARTS)) {
+    return reject(R_PART);
+  }
+  let bits = r + NODE_PART_BITS + (part >> 3);
+  if (load<u8>(bits) & (1 << (part & 7))) return reject(R_DUPLICATE);
+
+  beginWrite(off);
+  let ok = true;
+  let p = d + W_STATUS_LEN;
+  let n = <u32>load<u8>(d + W_NSECTIONS);
+  for (let i: u32 = 0; i < n && ok; i++) {
+    let sec = <u32>load<u8>(p + WS_SECTION);
+    let flags = <u32>load<u8>(p + WS_FLAGS);
+    let l = <usize>load<u16>(p + WS_LENGTH);
+    let st = parseSection(pr, sec, p + WS_HEADER_LEN, l);
+    if (st & (S_BAD_FIELD | S_OVERFLOW)) count(C_BAD_SECTIONS);
+    store<f64>(pr + NODE_SAMPLE_TIMES + (sec << 3), load<f64>(p + WS_TIME));
+    let whole = (flags & (WSF_FIRST | WSF_LAST)) == (WSF_FIRST | WSF_LAST);
+    r = table + off;
+    ok = applySection(off, pr, sec, whole, (flags & WSF_FIRST) != 0, uid, part);
+    p += <usize>WS_HEADER_LEN + l;
+  }
+  r = table + off;
+  bits = r + NODE_PART_BITS + (part >> 3);
+  store<u8>(bits, load<u8>(bits) | <u8>(<u32>1 << (part & 7)));
+  let got = load<u16>(r + NODE_UPDATE_GOT) + 1;
+  store<u16>(r + NODE_UPDATE_GOT, got);
+  if (<u32>got == parts) {
+    completeUpdate(off);
+    count(C_UPDATES);
+  }
+
+  // who sent it, and when
+  store<f64>(r + NODE_TIME, recvMs);
+  store<u32>(r + NODE_DOWN_AFTER, downAfterMs);
+  if (newest) {
+    store<u64>(r + NODE_INSTANCE, inst);
+    store<u64>(r + NODE_MSG_SEQ, seq);
+    store<f64>(r + NODE_SEND_TIME, load<f64>(d + W_SEND_TIME));
+    store<u32>(r + NODE_INTERVAL_MS, load<u32>(d + W_INTERVAL));
+    store<u32>(r + NODE_USER_HZ, <u32>load<u16>(d + W_USER_HZ));
+    store<u32>(r + NODE_ARCH, <u32>load<u8>(d + W_ARCH));
+    memory.copy(r + NODE_NAME, d + W_HOSTNAME, NODE_NAME_LEN);
+    store<u8>(r + NODE_NAME + NODE_NAME_LEN - 1, 0); // a NUL always ends the name
+    memory.copy(r + NODE_ADDR, addr, 16);
+    let meta = fbit(F_INSTANCE) | fbit(F_INTERVAL) | fbit(F_USER_HZ) | fbit(F_ARCH) | fbit(F_ADDR);
+    if (load<u8>(r + NODE_NAME)) meta |= fbit(F_NAME);
+    else store<u64>(r + NODE_PRESENT, load<u64>(r + NODE_PRESENT) & ~fbit(F_NAME));
+    store<u64>(r + NODE_PRESENT, load<u64>(r + NODE_PRESENT) | meta);
+  }
+  endWrite(off);
+  wireNeedsStatic = (load<u64>(r + NODE_PRESENT) & fbit(F_SECTION + SEC_CPUINFO)) == 0;
+  if (!ok) return reject(R_NO_SPACE);
+  count(C_ACCEPTED);
+  return 0;
+}
+
+/**
+ * For a node agent: how the request last accepted by wireCheck concerns node. 0 when it
+ * is not addressed to it; else 1, plus 2 when it asks for a full update.
+ */
+export function requestFor(node: i32): u32 {
+  let d = dgPtr;
+  let target = <u32>load<u8>(d + W_TARGET);
+  let first = load<i32>(d + W_FIRST);
+  let last = load<i32>(d + W_LAST);
+  let mine = target == WTG_ALL || (target == WTG_ONE && node == first) || (target == WTG_RANGE && node >= first && node <= last);
+  if (!mine) return 0;
+  return 1 | ((<u32>load<u8>(d + W_REQ_FLAGS) & WRF_FULL) ? 2 : 0);
+}
+
+/** The new reporting interval (ms) the last request sets, 0 to keep the current one. */
+export function requestInterval(): u32 {
+  return load<u32>(dgPtr + W_NEW_INTERVAL);
+}
+
+/** Nodes a request addresses (for spreading answers): all (0xffffffff), one, or the range's size. */
+export function requestSpan(): u32 {
+  let target = <u32>load<u8>(dgPtr + W_TARGET);
+  if (target == WTG_ALL) return 0xffffffff;
+  if (target == WTG_ONE) return 1;
+  let first = load<i32>(dgPtr + W_FIRST);
+  let last = load<i32>(dgPtr + W_LAST);
+  return last >= first ? <u32>(last - first) + 1 : 0;
+}
