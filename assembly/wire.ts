@@ -135,7 +135,8 @@ function parseSection(pr: usize, sec: u32, p: usize, len: usize): u32 {
  * Applies the status datagram last accepted by wireCheck to node's record (node already
  * mapped by the host when the datagram had none), using parse record pr. addr points to
  * the sender's 16-byte address; recvMs is the master's clock; downAfterMs how long without
- * a datagram until readers count the node down. Returns 0, or the rejection reason (R_*,
+ * a datagram until readers count the node down (0: three of the node's own reporting
+ * intervals). Returns 0, or the rejection reason (R_*,
  * counted). A datagram of an older instance of the node, or one received already, changes
  * nothing.
  */
@@ -219,7 +220,7 @@ export function wireApply(node: i32, pr: usize, addr: usize, recvMs: f64, downAf
 
   // who sent it, and when
   store<f64>(r + NODE_TIME, recvMs);
-  store<u32>(r + NODE_DOWN_AFTER, downAfterMs);
+  store<u32>(r + NODE_DOWN_AFTER, downAfterMs ? downAfterMs : 3 * max<u32>(load<u32>(d + W_INTERVAL), 1000));
   if (newest) {
     store<u64>(r + NODE_INSTANCE, inst);
     store<u64>(r + NODE_MSG_SEQ, seq);
@@ -261,10 +262,13 @@ export function requestInterval(): u32 {
   return load<u32>(dgPtr + W_NEW_INTERVAL);
 }
 
-/** Nodes a request addresses (for spreading answers): all (0xffffffff), one, or the range's size. */
+/**
+ * How many nodes the last request addresses, for spreading the answers: one, the range's
+ * size, or for all nodes the master's count of them (which it sends in W_LAST).
+ */
 export function requestSpan(): u32 {
   let target = <u32>load<u8>(dgPtr + W_TARGET);
-  if (target == WTG_ALL) return 0xffffffff;
+  if (target == WTG_ALL) return <u32>max<i32>(load<i32>(dgPtr + W_LAST), 1);
   if (target == WTG_ONE) return 1;
   let first = load<i32>(dgPtr + W_FIRST);
   let last = load<i32>(dgPtr + W_LAST);

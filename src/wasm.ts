@@ -34,6 +34,31 @@ interface CoreExports {
   tableCommit(node: number, pr: number, mask: number): number;
   tableEnsure(node: number): number;
   tableRecord(node: number): number;
+  check(len: number, want: number): number;
+  wireNode(): number;
+  addrPtr(): number;
+  apply(node: number, recvMs: number, downAfterMs: number): number;
+  needsStatic(): number;
+  requestFor(node: number): number;
+  requestInterval(): number;
+  requestSpan(): number;
+  counterAdd(c: number, n: number): void;
+  counterSet(c: number, v: number): void;
+  filter(sec: number, len: number): number;
+  filterText(): number;
+  filterEndsPtr(): number;
+  filterClassesPtr(): number;
+}
+
+/** Lines of a /proc file that recvstats parses, as the core's filter kept them (views into WASM memory, valid until the next call). */
+export interface KeptLines {
+  count: number;
+  /** the kept lines back to back */
+  text: Uint8Array;
+  /** end offset in text of each line (after its newline) */
+  ends: Uint32Array;
+  /** LC_* class of each line */
+  classes: Uint8Array;
 }
 
 /** Reads the numeric exports of the module into a layout, refusing a version this host does not know. */
@@ -118,8 +143,96 @@ export class Core {
     return this.x.tableRecord(node);
   }
 
+  /** Copies a datagram into the input and checks its structure as type want (WT_*): 0, or the rejection reason R_* (counted). */
+  check(datagram: Uint8Array, want: number): number {
+    if (datagram.length > this.layout.INPUT_CAPACITY) {
+      this.x.counterAdd(this.layout.C_RECEIVED, 1);
+      this.x.counterAdd(this.layout.C_REJECT + this.layout.R_TOO_LARGE, 1);
+      return this.layout.R_TOO_LARGE;
+    }
+    this.memory().set(datagram, this.x.inputPtr());
+    return this.x.check(datagram.length, want);
+  }
+
+  /** The node number of the status datagram last checked (layout.NODE_UNSET when the sender has none). */
+  datagramNode(): number {
+    return this.x.wireNode();
+  }
+
+  /**
+   * Applies the status datagram last checked to node's record. addr: the sender's address
+   * as 16 bytes (IPv4-mapped). Returns 0, or the rejection reason R_* (counted).
+   */
+  apply(node: number, addr: Uint8Array, recvMs: number, downAfterMs: number): number {
+    this.memory().set(addr, this.x.addrPtr());
+    return this.x.apply(node, recvMs, downAfterMs);
+  }
+
+  /** Whether the node of the last apply still lacks its cpuinfo (the master then asks it for a full update). */
+  needsStatic(): boolean {
+    return this.x.needsStatic() !== 0;
+  }
+
+  /** For a node agent: 0 if the request last checked is not for node, else 1, plus 2 for a full update. */
+  requestFor(node: number): number {
+    return this.x.requestFor(node);
+  }
+
+  /** The reporting interval (ms) the request last checked sets, 0 to keep the current one. */
+  requestInterval(): number {
+    return this.x.requestInterval();
+  }
+
+  /** How many nodes the request last checked addresses (for all nodes: as many as the master knows). */
+  requestSpan(): number {
+    return this.x.requestSpan() >>> 0;
+  }
+
+  /** Adds n to the collector counter c (layout.C_*). */
+  counterAdd(c: number, n = 1): void {
+    this.x.counterAdd(c, n);
+  }
+
+  /** Sets the collector counter c (layout.C_*) to v. */
+  counterSet(c: number, v: number): void {
+    this.x.counterSet(c, v);
+  }
+
+  /** The lines of a /proc file of section that recvstats parses (sendstats sends only these). */
+  filter(section: SectionName, text: Uint8Array): KeptLines {
+    const len = Math.min(text.length, this.layout.INPUT_CAPACITY);
+    this.memory().set(text.subarray(0, len), this.x.inputPtr());
+    const count = this.x.filter(SECTION_NAMES.indexOf(section), len);
+    const mem = this.memory();
+    const ends = new Uint32Array(mem.buffer, this.x.filterEndsPtr(), count);
+    const size = count ? ends[count - 1] : 0;
+    return {
+      count,
+      text: mem.subarray(this.x.filterText(), this.x.filterText() + size),
+      ends,
+      classes: mem.subarray(this.x.filterClassesPtr(), this.x.filterClassesPtr() + count),
+    };
+  }
+
+  /** The table's bytes in use, as a view into WASM memory (valid until the table next grows). */
+  tableBytes(): Uint8Array {
+    const mem = this.memory();
+    const base = this.x.tableBase();
+    const used = new DataView(mem.buffer).getUint32(base + this.layout.TABLE_USED, true);
+    return mem.subarray(base, base + used);
+  }
+
   /** The runtime's heap top: unchanged by parsing (tests prove the parsers allocate nothing). */
   heapProbe(): number {
     return this.x.heapProbe();
   }
+}
+
+/** The names of the rejection reasons (R_*) and counters (C_*) of a layout, by value, for messages and metrics. */
+export function namesOf(layout: Layout, prefix: "R_" | "C_"): Map<number, string> {
+  const names = new Map<number, string>();
+  for (const [name, value] of Object.entries(layout)) {
+    if (name.startsWith(prefix)) names.set(value, name.slice(2).toLowerCase());
+  }
+  return names;
 }

@@ -1,0 +1,260 @@
+// sendstats, the node agent: reads /proc (or a copy under --proc-root) every -r seconds and
+// sends it, filtered and split by the core, to the status group on -i's interface and/or
+// to each master named by --to. It answers the master's requests after a random delay, so
+// a cluster never answers in one burst. runMain is the whole program.
+
+import dgram from "node:dgram";
+import { statfsSync } from "node:fs";
+import { arch, hostname } from "node:os";
+import { OptionSpec, UsageError, parseArgs, usage } from "./args";
+import { Log, createLog } from "./log";
+import { readProcRoot } from "./proc";
+import { DEFAULT_GROUP, DEFAULT_PORT, interfaceAddress, openSocket, parseHostPort } from "./udp";
+import { VERSION } from "./version";
+import { Core, Layout } from "./wasm";
+import { Encoder, MIN_MTU, Update, newInstanceId } from "./wire";
+
+export const OPTIONS: OptionSpec[] = [
+  { long: "debug", short: "d", help: "stay in the foreground and log to stderr" },
+  { long: "interface", short: "i", value: "string", meta: "IF", help: "send to the group on interface IF (multicast needs it)" },
+  { long: "port", short: "p", value: "int", meta: "PORT", min: 1, max: 65534, help: "status port (default 3040); requests arrive on PORT+1" },
+  { long: "group", short: "g", value: "string", meta: "GROUP", help: `multicast group (default ${DEFAULT_GROUP})` },
+  { long: "node", short: "n", value: "int", meta: "NODE", min: -1, help: "this node's number, -1 for the master (default: not set; the master maps addresses)" },
+  { long: "rate", short: "r", value: "number", meta: "SECONDS", min: 0.1, max: 86400, help: "seconds between reports (default 5)" },
+  { long: "to", value: "list", meta: "HOST[:PORT]", help: "also send unicast to this master (repeat for several)" },
+  { long: "proc-root", value: "string", meta: "DIR", help: "read the /proc files under DIR instead of /proc" },
+  { long: "statfs", value: "string", meta: "PATH", help: "report the filesystem of PATH (default /, none with --proc-root)" },
+  { long: "mtu", value: "int", meta: "N", min: MIN_MTU, max: 65507, help: "largest UDP payload sent (default 1472)" },
+  { long: "once", help: "send one full update and exit" },
+  { long: "help", short: "h", help: "print this help and exit" },
+  { long: "version", short: "v", help: "print the version and exit" },
+];
+export const SYNOPSIS =
+  "[-d] [-i IF] [-p PORT] [-g GROUP] [-n NODE] [-r SECONDS] [--to HOST[:PORT]]... [--proc-root DIR] [--statfs PATH] [--mtu N] [--once] [-h] [-v]";
+
+/** cpuinfo is static: besides start, requests and CPU changes, it is resent this often. */
+const CPUINFO_EVERY_MS = 5 * 60_000;
+/** USER_HZ of Linux on every architecture it runs on (the unit of /proc/stat's ticks). */
+const USER_HZ = 100;
+
+/** The core's architecture code of this machine. */
+export function archCode(L: Layout, name = arch()): number {
+  const codes: Record<string, string> = {
+    x64: "ARCH_X86_64",
+    ia32: "ARCH_I386",
+    arm64: "ARCH_AARCH64",
+    arm: "ARCH_ARM",
+    ppc64: "ARCH_PPC64",
+    s390x: "ARCH_S390X",
+    riscv64: "ARCH_RISCV64",
+    loong64: "ARCH_LOONGARCH64",
+    mips: "ARCH_MIPS",
+    mipsel: "ARCH_MIPS",
+  };
+  return codes[name] ? L[codes[name]] : L.ARCH_OTHER;
+}
+
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+}
+const stdio: Io = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
+
+/** Runs sendstats with argv (without the program name); resolves to the exit status. */
+export async function runMain(argv: readonly string[], io: Io = stdio): Promise<number> {
+  let opts;
+  try {
+    ({ opts } = parseArgs(OPTIONS, argv));
+    if (!opts.help && !opts.version && !opts.interface && !(opts.to as string[] | undefined)?.length) {
+      throw new UsageError("nothing to send to: give -i IF (multicast) or --to HOST");
+    }
+  } catch (err) {
+    if (!(err instanceof UsageError) && !(err instanceof Error && "code" in err)) throw err;
+    io.err(`sendstats: ${(err as Error).message}\n${usage("sendstats", SYNOPSIS, OPTIONS)}`);
+    return 2;
+  }
+  if (opts.help) {
+    io.out(usage("sendstats", SYNOPSIS, OPTIONS));
+    return 0;
+  }
+  if (opts.version) {
+    io.out(`sendstats ${VERSION}\n`);
+    return 0;
+  }
+  const log = createLog("sendstats", io.err);
+  let agent: Agent;
+  try {
+    agent = await Agent.start(opts as AgentOptions, log, opts.once === true);
+  } catch (err) {
+    io.err(`sendstats: ${(err as Error).message}\n`);
+    return 1;
+  }
+  if (opts.once) {
+    await agent.sendUpdate(true);
+    agent.close();
+    return 0;
+  }
+  return new Promise((resolve) => {
+    const stop = (): void => {
+      agent.close();
+      resolve(0);
+    };
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+}
+
+interface AgentOptions {
+  interface?: string;
+  port?: number;
+  group?: string;
+  node?: number;
+  rate?: number;
+  to?: string[];
+  "proc-root"?: string;
+  statfs?: string;
+  mtu?: number;
+}
+
+/** The running agent: its sockets, its schedule and the state of its updates. */
+export class Agent {
+  private readonly instance = newInstanceId();
+  private seq = 0n;
+  private updateId = 0;
+  private lastCpuinfo = 0;
+  private cpuSet = "";
+  private timer: NodeJS.Timeout | null = null;
+  private readonly pending = new Set<NodeJS.Timeout>();
+  private closed = false;
+  /** lines or blocks dropped as too large for one datagram, since start */
+  dropped = 0;
+
+  private constructor(
+    private readonly core: Core,
+    private readonly encoder: Encoder,
+    private readonly out: dgram.Socket,
+    private readonly requests: dgram.Socket | null,
+    private readonly targets: Array<{ host: string; port: number }>,
+    private readonly o: AgentOptions,
+    private intervalMs: number,
+    private readonly log: Log,
+  ) {}
+
+  /** Opens the sockets and, unless once, starts reporting every interval. */
+  static async start(o: AgentOptions, log: Log, once = false): Promise<Agent> {
+    const core = new Core(1);
+    const encoder = new Encoder(core, o.mtu ?? 1472);
+    const port = o.port ?? DEFAULT_PORT;
+    const group = o.group ?? DEFAULT_GROUP;
+    const targets = (o.to ?? []).map((t) => parseHostPort(t, port));
+    const ifaceAddr = o.interface ? interfaceAddress(o.interface) : undefined;
+    if (ifaceAddr) targets.unshift({ host: group, port });
+    // multicast leaves only through -i's interface; without -i nothing joins or sends to the group
+    const out = await openSocket({ port: 0, ifaceAddr });
+    let requests: dgram.Socket | null = null;
+    if (ifaceAddr) requests = await openSocket({ port: port + 1, group, ifaceAddr, reuse: true });
+    const agent = new Agent(core, encoder, out, requests, targets, o, Math.round((o.rate ?? 5) * 1000), log);
+    requests?.on("message", (msg) => agent.onRequest(msg));
+    if (!o.statfs && !o["proc-root"]) o.statfs = "/";
+    if (!once) agent.schedule(0);
+    return agent;
+  }
+
+  /** Reads the files and sends one update (with cpuinfo when full, or when it is due). */
+  async sendUpdate(full: boolean): Promise<void> {
+    const root = this.o["proc-root"] ?? "/proc";
+    const raw = readProcRoot(root);
+    const now = Date.now();
+    const files: Update["files"] = {};
+    for (const [section, text] of Object.entries(raw) as Array<[keyof Update["files"], Uint8Array]>) {
+      files[section] = { text, sampleMs: now };
+    }
+    // cpuinfo is static: sent at start, on request, when the CPUs in stat change, every 5 minutes
+    const cpuSet = raw.stat ? (Buffer.from(raw.stat).toString("latin1").match(/^cpu\d+/gm) ?? []).join(",") : "";
+    const withCpuinfo = full || cpuSet !== this.cpuSet || now - this.lastCpuinfo >= CPUINFO_EVERY_MS;
+    if (!withCpuinfo) delete files.cpuinfo;
+    else {
+      this.lastCpuinfo = now;
+      this.cpuSet = cpuSet;
+    }
+    let statfs: Update["statfs"];
+    if (this.o.statfs) {
+      try {
+        const s = statfsSync(this.o.statfs, { bigint: true });
+        statfs = { total: s.blocks * s.bsize, free: s.bavail * s.bsize, sampleMs: now };
+      } catch (err) {
+        this.log.warnRated("statfs", `statfs ${this.o.statfs}: ${(err as Error).message}`);
+      }
+    }
+    const update: Update = {
+      node: this.o.node ?? this.core.layout.NODE_UNSET,
+      hostname: hostname(),
+      instance: this.instance,
+      updateId: ++this.updateId,
+      intervalMs: this.intervalMs,
+      userHz: USER_HZ,
+      arch: archCode(this.core.layout),
+      files,
+      statfs,
+    };
+    const encoded = this.encoder.encode(update, () => ++this.seq);
+    if (encoded.dropped) {
+      this.dropped += encoded.dropped;
+      this.log.warnRated("dropped", `${encoded.dropped} lines too large for --mtu ${this.encoder.mtu} were dropped`);
+    }
+    const sends: Array<Promise<void>> = [];
+    for (const d of encoded.datagrams) {
+      for (const t of this.targets) {
+        sends.push(
+          new Promise((resolve) =>
+            this.out.send(d, t.port, t.host, (err) => {
+              if (err) this.log.warnRated(`send ${t.host}`, `send to ${t.host}:${t.port}: ${err.message}`);
+              resolve();
+            }),
+          ),
+        );
+      }
+    }
+    await Promise.all(sends);
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.closed) return;
+    this.timer = setTimeout(() => {
+      const started = Date.now();
+      this.sendUpdate(this.updateId === 0)
+        .catch((err) => this.log.warnRated("update", `update: ${(err as Error).message}`))
+        .finally(() => this.schedule(Math.max(0, this.intervalMs - (Date.now() - started))));
+    }, delayMs);
+  }
+
+  /** A request from a master: answered after a random delay over max(1 s, nodes / 10,000 s). */
+  private onRequest(msg: Buffer): void {
+    const L = this.core.layout;
+    if (this.core.check(msg, L.WT_REQUEST) !== 0) return;
+    const me = this.core.requestFor(this.o.node ?? L.NODE_UNSET);
+    if (!me) return;
+    const newInterval = this.core.requestInterval();
+    if (newInterval > 0 && newInterval !== this.intervalMs) {
+      this.intervalMs = newInterval;
+      this.log.info(`reporting interval set to ${newInterval} ms by a request`);
+    }
+    // N / 10,000 seconds for N nodes, and never less than a second
+    const spreadMs = Math.max(1000, this.core.requestSpan() / 10);
+    const t = setTimeout(() => {
+      this.pending.delete(t);
+      this.sendUpdate((me & 2) !== 0).catch((err) => this.log.warnRated("update", `update: ${(err as Error).message}`));
+    }, Math.random() * spreadMs);
+    this.pending.add(t);
+  }
+
+  /** Stops sending and closes the sockets; safe to call twice. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    for (const t of this.pending) clearTimeout(t);
+    this.out.close();
+    this.requests?.close();
+  }
+}
