@@ -44,8 +44,10 @@ const TABLE_LIMIT: usize = 1 << 30;
  * Called once by the host at start, and by tests. Returns S_OK, S_BAD_CALL or S_NO_SPACE.
  */
 export function tableInit(maxNodes: u32): u32 {
-  let used = align64(<usize>TABLE_HEADER_BYTES + ((<usize>maxNodes + 1) << 2));
-  if (maxNodes == 0 || used > TABLE_LIMIT) return S_BAD_CALL;
+  // in 64 bits: (maxNodes + 1) * 4 wraps around in 32
+  let used64 = (<u64>TABLE_HEADER_BYTES + ((<u64>maxNodes + 1) << 2) + 63) & ~(<u64>63);
+  if (maxNodes == 0 || used64 > <u64>TABLE_LIMIT) return S_BAD_CALL;
+  let used = <usize>used64;
   if (table) heap.free(table);
   let cap = max<usize>(used + (64 << 10), used << 1);
   table = heap.alloc(cap);
@@ -237,15 +239,19 @@ function findIface(base: usize, count: u32, hint: u32, name: usize): u32 {
 }
 
 /**
- * rx + tx bytes that interface entry e moved since its previous sample o; -1 when a
+ * rx + tx bytes that interface entry e moved since its previous sample o; -1 when either
  * counter went back (a reset: no rate rather than a huge one), 0 when one is missing.
  */
 function ifaceDelta(o: usize, e: usize): i64 {
   const both: u32 = (1 << IFC_RX_BYTES) | (1 << IFC_TX_BYTES);
   if ((load<u32>(o + IF_PRESENT) & load<u32>(e + IF_PRESENT) & both) != both) return 0;
-  let a = load<u64>(o + IF_COUNTERS + (IFC_RX_BYTES << 3)) + load<u64>(o + IF_COUNTERS + (IFC_TX_BYTES << 3));
-  let b = load<u64>(e + IF_COUNTERS + (IFC_RX_BYTES << 3)) + load<u64>(e + IF_COUNTERS + (IFC_TX_BYTES << 3));
-  return b < a ? -1 : <i64>(b - a);
+  let rx0 = load<u64>(o + IF_COUNTERS + (IFC_RX_BYTES << 3));
+  let rx1 = load<u64>(e + IF_COUNTERS + (IFC_RX_BYTES << 3));
+  let tx0 = load<u64>(o + IF_COUNTERS + (IFC_TX_BYTES << 3));
+  let tx1 = load<u64>(e + IF_COUNTERS + (IFC_TX_BYTES << 3));
+  if (rx1 < rx0 || tx1 < tx0) return -1;
+  let d = (rx1 - rx0) + (tx1 - tx0);
+  return d < rx1 - rx0 || <i64>d < 0 ? -1 : <i64>d; // a sum beyond 2^63 is no real rate either
 }
 
 // ---- whole sections ---------------------------------------------------------------------

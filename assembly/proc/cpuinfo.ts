@@ -20,7 +20,7 @@
 // uniprocessor PowerMac, ARMv6) gets one. MHz is never taken from BogoMIPS.
 
 import {
-  CIF_CACHE, CIF_INDEX, CIF_MHZ, CIF_MODEL, CI_CACHE_KB, CI_FAILED, CI_INDEX, CI_MHZ, CI_MODEL, CI_PRESENT, CI_SIZE, EXT_COUNT, F_CPU_COUNT, F_MHZ, F_SECTION, MAX_CPUS, MODEL_LEN, MODEL_NONE, MODEL_OTHER, MODEL_SLOTS, NODE_CIS, NODE_CPU_COUNT, NODE_MHZ, NODE_MODELS, NODE_STATE, NSTATE_CIS_CUT, PR_CIS, SECMASK_CPUINFO, SEC_CPUINFO,
+  CIF_CACHE, CIF_INDEX, CIF_MHZ, CIF_MODEL, CI_CACHE_KB, CI_FAILED, CI_INDEX, CI_MARK, CI_MHZ, CI_MODEL, CI_PRESENT, CI_SIZE, EXT_COUNT, F_CPU_COUNT, F_MHZ, F_SECTION, MAX_CPUS, MODEL_LEN, MODEL_NONE, MODEL_OTHER, MODEL_SLOTS, NODE_CIS, NODE_CPU_COUNT, NODE_MHZ, NODE_MODELS, NODE_STATE, NSTATE_CIS_CUT, PR_CIS, SECMASK_CPUINFO, SEC_CPUINFO,
 } from "../layout";
 import { clearFields, setFailed, setPresent } from "../fields";
 import {
@@ -116,16 +116,28 @@ let globalModelRank: u32 = RANK_NONE;
 let globalMhz: u32 = 0;
 let globalMhzState: u32 = 0; // 0 absent, CIF_MHZ present, CIF_MHZ << 8 failed
 
-/** Ends the block of the current CPU: interns its own model, keeping its rank in CI_FAILED's spare bits. */
-function closeCpu(rec: usize): void {
+// Until the file ends, a CPU's own model candidate is kept in its entry's spare bytes: the
+// rank at byte 15, the span's offset in the input at CI_MARK (set for real at commit) and
+// its length at byte 20 (reserved). Only then is it known whether a better global model
+// wins, and only the model chosen takes a slot.
+const SCRATCH_RANK: u32 = 15;
+const SCRATCH_LEN: u32 = 20;
+
+/** Ends the block of the current CPU, keeping its own model candidate for the end of the file. */
+function closeCpu(): void {
   if (cur == 0) return;
-  if (curModelRank != RANK_NONE) {
-    store<u8>(cur + CI_MODEL, <u8>internModel(rec, curModelP, curModelN));
-    store<u8>(cur + CI_PRESENT, load<u8>(cur + CI_PRESENT) | <u8>CIF_MODEL);
-  }
-  store<u8>(cur + 15, <u8>curModelRank);
+  store<u8>(cur + SCRATCH_RANK, <u8>curModelRank);
+  store<u32>(cur + CI_MARK, curModelRank != RANK_NONE ? <u32>(curModelP - inputBase) : 0);
+  store<u32>(cur + SCRATCH_LEN, curModelRank != RANK_NONE ? <u32>curModelN : 0);
   cur = 0;
   curModelRank = RANK_NONE;
+}
+let inputBase: usize = 0;
+
+/** Whether [p, e) holds a NUL byte (a garbled string value). */
+function hasNul(p: usize, e: usize): bool {
+  while (p < e) if (load<u8>(p++) == 0) return true;
+  return false;
 }
 
 /** A value in MHz ("2200.072", "3000.000000MHz"), kept in kHz; returns S_* bits of a bad one. */
@@ -157,6 +169,7 @@ export function parseCpuinfo(rec: usize, ptr: usize, len: usize): u32 {
   store<u32>(rec + NODE_CPU_COUNT, 0);
   store<u32>(rec + NODE_MHZ, 0);
   cur = 0;
+  inputBase = ptr;
   curModelRank = RANK_NONE;
   globalModelRank = RANK_NONE;
   globalMhzState = 0;
@@ -178,7 +191,7 @@ export function parseCpuinfo(rec: usize, ptr: usize, len: usize): u32 {
     let colon = findColon(p, eol);
     if (colon == eol) {
       if (skipSpace(p, eol) == eol) {
-        closeCpu(rec); // a blank line ends a CPU's block
+        closeCpu(); // a blank line ends a CPU's block
         skipping = false;
       }
       p = eol + 1;
@@ -195,7 +208,7 @@ export function parseCpuinfo(rec: usize, ptr: usize, len: usize): u32 {
     if (k == K_PROCESSOR || (k == K_CPU_NUMBER && !sawProcessor)) {
       // once "processor" lists the CPUs, "cpu number" lines (ia64 prints them too) are details
       if (k == K_PROCESSOR) sawProcessor = true;
-      closeCpu(rec);
+      closeCpu();
       skipping = n == MAX_CPUS;
       if (skipping) {
         if (!cut) fail(p, S_LIMIT);
@@ -219,10 +232,18 @@ export function parseCpuinfo(rec: usize, ptr: usize, len: usize): u32 {
       // ia64's per-CPU "cpu number", or a key of a CPU beyond MAX_CPUS
     } else if (k == K_COUNT) {
       count = tokenU64(v, ve);
-      if (numError || count > MAX_CPUS) {
-        fail(v, numError ? numError : S_LIMIT);
+      if (numError) {
+        fail(v, numError);
         countState = 2;
-      } else countState = 1;
+      } else {
+        countState = 1;
+        if (count > MAX_CPUS) {
+          // as with listed CPUs: the first MAX_CPUS, flagged
+          fail(v, S_LIMIT);
+          count = MAX_CPUS;
+          store<u32>(rec + NODE_STATE, load<u32>(rec + NODE_STATE) | NSTATE_CIS_CUT);
+        }
+      }
     } else if (k == K_MHZ) {
       let err = mhzValue(v, ve);
       if (err) fail(v, err);
@@ -253,6 +274,9 @@ export function parseCpuinfo(rec: usize, ptr: usize, len: usize): u32 {
           store<u8>(cur + CI_PRESENT, load<u8>(cur + CI_PRESENT) | <u8>CIF_CACHE);
         }
       }
+    } else if (ve > v && hasNul(v, ve)) {
+      fail(v, S_BAD_FIELD); // a model name with a NUL byte is garbled, not a name
+      if (cur != 0) store<u8>(cur + CI_FAILED, load<u8>(cur + CI_FAILED) | <u8>CIF_MODEL);
     } else if (ve > v) {
       // a model key with a non-empty value
       let rank = <u32>(k - K_MODEL);
@@ -270,7 +294,7 @@ export function parseCpuinfo(rec: usize, ptr: usize, len: usize): u32 {
     }
     p = eol + 1;
   }
-  closeCpu(rec);
+  closeCpu();
 
   // CPUs counted but not listed (old s390x, Alpha), or one CPU described but not numbered
   let synth: u64 = 0;
@@ -284,26 +308,30 @@ export function parseCpuinfo(rec: usize, ptr: usize, len: usize): u32 {
     store<u32>(e + CI_INDEX, i);
     store<u8>(e + CI_PRESENT, <u8>CIF_INDEX);
     store<u8>(e + CI_MODEL, <u8>MODEL_NONE);
-    store<u8>(e + 15, <u8>RANK_NONE);
+    store<u8>(e + SCRATCH_RANK, <u8>RANK_NONE);
   }
   if (synth) n = <u32>synth;
 
-  // global model and MHz for the CPUs that lack their own (or have a worse-ranked model)
-  let globalSlot: u32 = MODEL_NONE;
-  if (globalModelRank != RANK_NONE && n > 0) {
-    // interned first among the node's models only if some CPU uses it
-    for (let i: u32 = 0; i < n; i++) {
-      let e = rec + PR_CIS + <usize>i * CI_SIZE;
-      if (globalModelRank < <u32>load<u8>(e + 15)) {
-        if (globalSlot == MODEL_NONE) globalSlot = internModel(rec, globalModelP, globalModelN);
-        store<u8>(e + CI_MODEL, <u8>globalSlot);
-        store<u8>(e + CI_PRESENT, load<u8>(e + CI_PRESENT) | <u8>CIF_MODEL);
-      }
-    }
-  }
+  // each CPU's model: its own, unless a better-ranked global one wins; interned in CPU order
   for (let i: u32 = 0; i < n; i++) {
     let e = rec + PR_CIS + <usize>i * CI_SIZE;
-    store<u8>(e + 15, 0);
+    let rank = <u32>load<u8>(e + SCRATCH_RANK);
+    let slot: u32 = MODEL_NONE;
+    if (rank != RANK_NONE && rank <= globalModelRank) {
+      slot = internModel(rec, ptr + <usize>load<u32>(e + CI_MARK), <usize>load<u32>(e + SCRATCH_LEN));
+    } else if (globalModelRank != RANK_NONE) slot = internModel(rec, globalModelP, globalModelN);
+    if (slot != MODEL_NONE) {
+      store<u8>(e + CI_MODEL, <u8>slot);
+      store<u8>(e + CI_PRESENT, load<u8>(e + CI_PRESENT) | <u8>CIF_MODEL);
+      store<u8>(e + CI_FAILED, load<u8>(e + CI_FAILED) & ~(<u8>CIF_MODEL));
+    }
+    store<u8>(e + SCRATCH_RANK, 0);
+    store<u32>(e + CI_MARK, 0);
+    store<u32>(e + SCRATCH_LEN, 0);
+  }
+  // the global MHz for the CPUs without their own
+  for (let i: u32 = 0; i < n; i++) {
+    let e = rec + PR_CIS + <usize>i * CI_SIZE;
     let st = <u32>load<u8>(e + CI_PRESENT) | (<u32>load<u8>(e + CI_FAILED) << 8);
     if ((st & (CIF_MHZ | (CIF_MHZ << 8))) == 0 && globalMhzState != 0) {
       if (globalMhzState == CIF_MHZ) {

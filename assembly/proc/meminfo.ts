@@ -8,7 +8,7 @@ import {
 } from "../layout";
 import { clearFields, setFailed, setPresent } from "../fields";
 import {
-  beginParse, fail, findColon, keyEq, lineEnd, numEnd, numError, parseStatus, readU64, skipSpace, trimEnd,
+  beginParse, fail, findColon, isSpace, keyEq, lineEnd, numEnd, numError, parseStatus, readU64, skipSpace, trimEnd,
 } from "../scan";
 import { S_BAD_FIELD, S_EMPTY, S_OVERFLOW, S_TRUNCATED } from "../status";
 
@@ -69,8 +69,8 @@ export function parseMeminfo(rec: usize, ptr: usize, len: usize): u32 {
         let err = numError;
         let q = skipSpace(numEnd, eol);
         if (!err) {
-          // the unit: "kB", then nothing but white space
-          if (q + 2 <= eol && load<u8>(q) == 107 && load<u8>(q + 1) == 66 && skipSpace(q + 2, eol) == eol) {
+          // the unit "kB", ending its token (more columns after it are ignored)
+          if (q + 2 <= eol && load<u8>(q) == 107 && load<u8>(q + 1) == 66 && (q + 2 == eol || isSpace(load<u8>(q + 2)))) {
             if (v > 0x3fffffffffffff) err = S_OVERFLOW; // v * 1024 > 2^64 - 1
           } else err = S_BAD_FIELD;
         }

@@ -11,6 +11,12 @@ import { clearFields, setPresent } from "../fields";
 import { beginParse, fail, lineEnd, numError, parseStatus, skipSpace, tokenEnd, tokenU64 } from "../scan";
 import { S_BAD_FIELD, S_EMPTY, S_LIMIT, S_TRUNCATED } from "../status";
 
+/** Whether [p, e) holds a NUL byte. */
+function hasNul(p: usize, e: usize): bool {
+  while (p < e) if (load<u8>(p++) == 0) return true;
+  return false;
+}
+
 /**
  * Parses the len bytes of /proc/net/dev at ptr into the interface list of parse record rec
  * (replacing it). Returns S_* bits; the first failure's offset is in parseFailAt.
@@ -32,7 +38,8 @@ export function parseNetDev(rec: usize, ptr: usize, len: usize): u32 {
     // the last colon of the line ends the name
     let colon = eol;
     while (colon > p && load<u8>(colon - 1) != 58) colon--;
-    if (colon > p) {
+    if (colon > p && !hasNul(p, colon - 1)) {
+      // (a NUL inside the name, the line's key, makes it no interface line: skipped)
       colon--;
       if (n == MAX_IFACES) {
         fail(p, S_LIMIT);
