@@ -303,7 +303,7 @@ export const W_NSECTIONS: u32 = 73; // u8
 export const W_HOSTNAME: u32 = 76; // NODE_NAME_LEN bytes
 export const W_STATUS_LEN: u32 = 144;
 /** The node number of a datagram whose sender has none: the master maps its address (--iprange). */
-export const NODE_UNSET: i32 = -2147483648;
+export const NODE_UNSET: i32 = 0x7fffffff;
 // section
 export const WS_SECTION: u32 = 0; // u8 SEC_*
 export const WS_FLAGS: u32 = 1; // u8 WSF_*

@@ -86,12 +86,14 @@ export function cpuinfoKey(p: usize, n: usize): i32 {
 /**
  * The model slot of the name [p, p+n) in record rec: an existing slot with the same name,
  * else the first free one, else MODEL_OTHER. Names longer than MODEL_LEN-1 bytes are cut
- * at a UTF-8 character boundary.
+ * at a UTF-8 character boundary; one that has no boundary there (no valid UTF-8) is cut at
+ * MODEL_LEN-1 bytes, so a stored name is never empty (an empty slot is a free one).
  */
 function internModel(rec: usize, p: usize, n: usize): u32 {
   if (n > MODEL_LEN - 1) {
-    n = MODEL_LEN - 1;
-    while (n > 0 && (load<u8>(p + n) & 0xc0) == 0x80) n--; // do not split a character
+    let cut = MODEL_LEN - 1;
+    while (cut > 0 && (load<u8>(p + cut) & 0xc0) == 0x80) cut--; // do not split a character
+    n = cut > 0 ? cut : MODEL_LEN - 1;
   }
   for (let s: u32 = 0; s < MODEL_SLOTS; s++) {
     let slot = rec + NODE_MODELS + <usize>s * MODEL_LEN;
