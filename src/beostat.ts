@@ -1,16 +1,20 @@
-// beostat: prints what recvstats knows of the cluster, or (--proc-root) one machine's /proc
-// parsed by the same WASM core, as text or as JSON. runMain is the whole program; the
-// entry file only calls it, so tests run it in-process as well as through the bundle.
+// beostat: prints what recvstats knows of the cluster (its status file DIR/beostat, --shm-dir,
+// read through src/libbeostat.ts), or (--proc-root) one machine's /proc parsed by the same
+// WASM core, as text or as JSON. runMain is the whole program; the entry file only calls
+// it, so tests run it in-process as well as through the bundle.
 
 import { OptionSpec, UsageError, parseArgs, usage } from "./args";
 import { stringify } from "./json";
+import { openBeostat } from "./libbeostat";
 import { parseMachine } from "./machine";
 import { readProcRoot } from "./proc";
 import type { NodeStatus, U64 } from "./record";
+import { DEFAULT_SHM_DIR } from "./shm";
 import { Core } from "./wasm";
 import { VERSION } from "./version";
 
 const OPTIONS: OptionSpec[] = [
+  { long: "shm-dir", value: "string", meta: "DIR", help: `read the status file of recvstats in DIR (default ${DEFAULT_SHM_DIR})` },
   { long: "proc-root", value: "string", meta: "DIR", help: "show this machine's /proc (or a copy of it under DIR) parsed by the core" },
   { long: "node", value: "int", meta: "N", min: -1, help: "show node N only" },
   { long: "json", help: "print a JSON array, one object per node" },
@@ -22,7 +26,7 @@ const OPTIONS: OptionSpec[] = [
   { long: "help", short: "h", help: "print this help and exit" },
   { long: "version", short: "v", help: "print the version and exit" },
 ];
-const SYNOPSIS = "[--proc-root DIR] [--node N] [--json] [-C] [-M] [-L] [-N] [-S] [-h] [-v]";
+const SYNOPSIS = "[--shm-dir DIR | --proc-root DIR] [--node N] [--json] [-C] [-M] [-L] [-N] [-S] [-h] [-v]";
 
 export interface Io {
   out(text: string): void;
@@ -53,38 +57,53 @@ export function runMain(argv: readonly string[], io: Io = stdio): number {
     return 0;
   }
   const root = opts["proc-root"] as string | undefined;
-  if (root === undefined) {
-    io.err("beostat: reading the shm file of recvstats is not built yet; use --proc-root DIR\n");
-    return 1;
+  const shmDir = opts["shm-dir"] as string | undefined;
+  if (root !== undefined && shmDir !== undefined) {
+    io.err(`beostat: --shm-dir and --proc-root exclude each other\n${usage("beostat", SYNOPSIS, OPTIONS)}`);
+    return 2;
   }
+  const node = opts.node as number | undefined;
   let nodes: NodeStatus[];
   try {
-    const core = new Core(1);
-    const files = readProcRoot(root);
-    if (Object.keys(files).length === 0) {
-      io.err(`beostat: ${root}: none of cpuinfo, meminfo, loadavg, net/dev, stat is there\n`);
-      return 1;
-    }
-    const parsed = parseMachine(core, files, -1, Date.now());
-    for (const w of parsed.warnings) io.err(`beostat: ${root}/${w}\n`);
-    nodes = [parsed.status];
+    nodes = root === undefined ? fromShm(shmDir ?? DEFAULT_SHM_DIR, node) : fromProc(root, node, io);
   } catch (err) {
     io.err(`beostat: ${(err as Error).message}\n`);
     return 1;
   }
   const selected = (["cpuinfo", "meminfo", "loadavg", "net", "stat"] as const).filter((s) => opts[s]);
   const show = new Set(selected.length ? selected : ["cpuinfo", "meminfo", "loadavg", "net", "stat"]);
-  if (opts.node !== undefined) nodes = nodes.filter((n) => n.node === opts.node);
   if (opts.json) io.out(stringify(nodes, 2) + "\n");
   else for (const n of nodes) io.out(formatNode(n, show));
   return 0;
+}
+
+/** The nodes recvstats publishes in dir: all of them, or node n ([] while the file has none, as with --proc-root). */
+function fromShm(dir: string, n: number | undefined): NodeStatus[] {
+  const beostat = openBeostat(dir);
+  try {
+    if (n === undefined) return beostat.nodes();
+    const status = beostat.node(n);
+    return status ? [status] : [];
+  } finally {
+    beostat.close();
+  }
+}
+
+/** This machine's /proc (or a copy under root) as node -1, parsed by the core; [] when n is another node. */
+function fromProc(root: string, n: number | undefined, io: Io): NodeStatus[] {
+  const core = new Core(1);
+  const files = readProcRoot(root);
+  if (Object.keys(files).length === 0) throw new Error(`${root}: none of cpuinfo, meminfo, loadavg, net/dev, stat is there`);
+  const parsed = parseMachine(core, files, -1, Date.now());
+  for (const w of parsed.warnings) io.err(`beostat: ${root}/${w}\n`);
+  return [parsed.status].filter((s) => n === undefined || s.node === n);
 }
 
 const v = (x: U64 | number | string | null): string => (x === null ? "-" : String(x));
 
 /** The text form of one node: a heading, then the selected sections. */
 export function formatNode(n: NodeStatus, show: Set<string>): string {
-  const out: string[] = [`== node ${n.node}${n.name ? ` (${n.name})` : ""} ==`];
+  const out: string[] = [`== node ${n.node}${n.name ? ` (${n.name})` : ""}${n.up === false ? " down" : ""} ==`];
   if (show.has("cpuinfo")) {
     out.push(`cpuinfo: ${v(n.cpu_count)} CPUs, ${v(n.MHz)} MHz`);
     for (const c of n.cpuinfo ?? []) out.push(`  cpu ${v(c.cpu)}: ${v(c.model)}, ${v(c.MHz)} MHz, cache ${v(c.cache_kb)} KB`);

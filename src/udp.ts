@@ -22,7 +22,10 @@ export function listInterfaces(): string[] {
 /** The IPv4 address of interface name; throws a message naming the interfaces that exist. */
 export function interfaceAddress(name: string): string {
   const addrs = networkInterfaces()[name];
-  if (!addrs) throw new Error(`no interface '${name}'; interfaces: ${listInterfaces().join(", ")}`);
+  const all = listInterfaces();
+  // the OS lists only interfaces that are up and running, /sys/class/net all of them
+  if (!addrs && all.includes(name)) throw new Error(`interface '${name}' is down or has no address`);
+  if (!addrs) throw new Error(`no interface '${name}'; interfaces: ${all.join(", ")}`);
   const v4 = addrs.find((a) => a.family === "IPv4");
   if (!v4) throw new Error(`interface '${name}' has no IPv4 address; interfaces: ${listInterfaces().join(", ")}`);
   return v4.address;

@@ -1,0 +1,158 @@
+// The whole Beostat path as users run it, on loopback: the built recvstats with a temporary
+// shm dir and free ports, the built sendstats replaying fixture machines, and beostat --json
+// reading the result, which must equal the fixtures parsed directly by the core. Also: the
+// 480-CPU node arrives whole at --mtu 1472 with no datagram over 1472 bytes, a lost datagram
+// loses only its own part, requests are answered, silent nodes turn down.
+
+import assert from "node:assert/strict";
+import dgram from "node:dgram";
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { parse } from "../../src/json";
+import { parseMachine } from "../../src/machine";
+import { readProcRoot } from "../../src/proc";
+import type { NodeStatus } from "../../src/record";
+import { Core } from "../../src/wasm";
+import { freePortPair, spawnProgram, stopAll, tempDir, waitFor } from "../helpers/cluster";
+import { FIXTURES, bundle } from "../helpers/paths";
+
+after(stopAll);
+
+/** What parsing determines of a node (identity and timing aside). */
+function parsed(n: NodeStatus): Partial<NodeStatus> {
+  const { cpu_count, MHz, cpuinfo, loadavg, meminfo, stat_cpu, net_dev, stat, failed } = n;
+  return { cpu_count, MHz, cpuinfo, loadavg, meminfo, stat_cpu, net_dev, stat, failed };
+}
+
+/** A fixture machine parsed directly by the core, as node. */
+function expected(machine: string, node: number): Partial<NodeStatus> {
+  return parsed(parseMachine(new Core(8), readProcRoot(join(FIXTURES, machine)), node).status);
+}
+
+function beostat(shmDir: string, ...args: string[]): NodeStatus[] {
+  const r = spawnSync(process.execPath, [bundle("beostat"), "--shm-dir", shmDir, "--json", ...args], { encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  return parse(r.stdout) as NodeStatus[];
+}
+
+/** Starts recvstats on lo with a fresh shm dir; resolves when its status file exists. */
+async function startRecvstats(extra: string[] = []) {
+  const port = await freePortPair();
+  const shm = tempDir();
+  const recv = spawnProgram("recvstats", ["-d", "-p", String(port), "--shm-dir", shm.dir, ...extra]);
+  await waitFor("recvstats to listen", () => (recv.stderr().includes("listening") ? true : undefined));
+  return { port, shm, recv };
+}
+
+/** Runs sendstats --once for a fixture machine; resolves when it exits. */
+async function sendOnce(machine: string, node: number, port: number, extra: string[] = [], opts = {}) {
+  const s = spawnProgram("sendstats", ["--once", "-p", String(port), "-n", String(node), "--proc-root", join(FIXTURES, machine), ...extra], opts);
+  const code = await s.exited;
+  assert.equal(code, 0, s.stderr());
+}
+
+test("nodes sending fixture machines are published exactly as the core parses them", async () => {
+  const { port, shm } = await startRecvstats();
+  const machines = ["procfs-x86_64-8cpu", "kvm-x86_64-2cpu-linux6.18", "sysstat-x86_64-10cpu-7col-stat", "sysstat-x86_64-t1-cpu6-offline"];
+  for (const [i, m] of machines.entries()) await sendOnce(m, i, port);
+  const nodes = await waitFor("all nodes", () => {
+    const n = beostat(shm.dir);
+    return n.length === machines.length && n.every((x) => x.stat) ? n : undefined;
+  });
+  for (const [i, m] of machines.entries()) {
+    const n = nodes.find((x) => x.node === i)!;
+    assert.deepEqual(parsed(n), expected(m, i), m);
+    assert.equal(n.up, true);
+    assert.equal(n.addr, "127.0.0.1");
+    assert.ok(typeof n.name === "string" && n.name.length > 0);
+  }
+  shm.remove();
+});
+
+test("a 480-CPU node arrives whole at --mtu 1472 and no datagram exceeds 1472 bytes", async () => {
+  const { port, shm } = await startRecvstats();
+  // a listener on the group sees what sendstats multicasts; recvstats gets the same datagrams by unicast
+  const groupPort = await freePortPair();
+  const listener = dgram.createSocket({ type: "udp4", reuseAddr: true });
+  const sizes: number[] = [];
+  listener.on("message", (m) => sizes.push(m.length));
+  await new Promise<void>((r) => listener.bind(groupPort, () => r()));
+  listener.addMembership("239.255.11.224", "127.0.0.1");
+  await sendOnce("hp-bl920gen8-x86_64-480cpu", 7, groupPort, ["--mtu", "1472", "--to", `127.0.0.1:${port}`]);
+  const [n] = await waitFor("the 480-CPU node", () => {
+    const all = beostat(shm.dir, "--node", "7");
+    return all.length === 1 && all[0].stat_cpu?.length === 480 && all[0].cpuinfo?.length === 480 ? all : undefined;
+  });
+  await waitFor("the group's datagrams", () => (sizes.length > 20 ? true : undefined));
+  listener.close();
+  assert.ok(Math.max(...sizes) <= 1472, `largest datagram ${Math.max(...sizes)}`);
+  assert.deepEqual(parsed(n), expected("hp-bl920gen8-x86_64-480cpu", 7));
+  shm.remove();
+});
+
+test("a lost datagram loses only its own part, and other nodes are unchanged", async () => {
+  const { port, shm } = await startRecvstats();
+  await sendOnce("procfs-x86_64-8cpu", 1, port);
+  const before = await waitFor("node 1", () => beostat(shm.dir, "--node", "1").find((n) => n.stat));
+  // a relay that forwards every datagram but the k-th
+  const relay = dgram.createSocket("udp4");
+  const k = 5;
+  let seen = 0;
+  let droppedText = "";
+  relay.on("message", (m) => {
+    if (++seen === k) droppedText = m.toString("latin1");
+    else relay.send(m, port, "127.0.0.1");
+  });
+  await new Promise<void>((r) => relay.bind(0, "127.0.0.1", () => r()));
+  const relayPort = relay.address().port;
+  await sendOnce("hp-bl920gen8-x86_64-480cpu", 2, port, ["--to", `127.0.0.1:${relayPort}`], { noInterface: true });
+  await new Promise((r) => setTimeout(r, 1000));
+  relay.close();
+  const [n2] = beostat(shm.dir, "--node", "2");
+  const full = expected("hp-bl920gen8-x86_64-480cpu", 2);
+  // the CPUs the lost datagram carried are the ones missing (a chunk's first line follows
+  // the binary section header, so no ^ anchor)
+  const lostStat = new Set([...droppedText.matchAll(/cpu(\d+) /g)].map((m) => Number(m[1])));
+  const lostInfo = new Set([...droppedText.matchAll(/processor\t: (\d+)\n/g)].map((m) => Number(m[1])));
+  assert.ok(lostStat.size + lostInfo.size > 0, "the dropped datagram carried CPUs");
+  assert.deepEqual(n2.stat_cpu, full.stat_cpu!.filter((c) => !lostStat.has(c.cpu)));
+  assert.deepEqual(n2.cpuinfo, full.cpuinfo!.filter((c) => !lostInfo.has(c.cpu!)));
+  const [after1] = beostat(shm.dir, "--node", "1");
+  assert.deepEqual(parsed(after1), parsed(before));
+  shm.remove();
+});
+
+test("a running sendstats answers the master's request", async () => {
+  const port = await freePortPair();
+  // it reports once at start, then not for an hour: only a request can make it send again
+  const node = spawnProgram("sendstats", ["-d", "-p", String(port), "-n", "4", "-r", "3600", "--proc-root", join(FIXTURES, "kvm-x86_64-2cpu-linux6.18")]);
+  await new Promise((r) => setTimeout(r, 500));
+  const shm = tempDir();
+  const recv = spawnProgram("recvstats", ["-d", "-p", String(port), "--shm-dir", shm.dir]);
+  const [n] = await waitFor("the answer to the start-up request", () => {
+    try {
+      const all = beostat(shm.dir, "--node", "4");
+      return all.length === 1 && all[0].cpuinfo ? all : undefined;
+    } catch {
+      return undefined;
+    }
+  });
+  assert.deepEqual(parsed(n), expected("kvm-x86_64-2cpu-linux6.18", 4));
+  await node.stop();
+  await recv.stop();
+  shm.remove();
+});
+
+test("a node that stops sending turns down after --down-after", async () => {
+  const { port, shm } = await startRecvstats(["--down-after", "1"]);
+  const node = spawnProgram("sendstats", ["-d", "-p", String(port), "-n", "9", "-r", "0.3", "--proc-root", join(FIXTURES, "kvm-x86_64-2cpu-linux6.18")]);
+  await waitFor("node 9 up", () => (beostat(shm.dir, "--node", "9")[0]?.up ? true : undefined));
+  await node.stop();
+  const down = await waitFor("node 9 down", () => {
+    const [n] = beostat(shm.dir, "--node", "9");
+    return n && n.up === false ? n : undefined;
+  }, 5000);
+  assert.ok(down.time !== null);
+  shm.remove();
+});
