@@ -94,21 +94,32 @@ export async function runMain(argv: readonly string[], io: Io = stdio): Promise<
     return 0;
   }
   const log = createLog("recvstats", io.err);
+  // signals are caught before anything starts, so one that comes early still stops cleanly
+  let signalled: string | null = null;
+  let onSignal = (signal: string): void => {
+    signalled = signal;
+  };
+  const handlers = (["SIGINT", "SIGTERM"] as const).map((s) => [s, () => onSignal(s)] as const);
+  for (const [s, h] of handlers) process.on(s, h);
+  const release = (): void => {
+    for (const [s, h] of handlers) process.off(s, h);
+  };
   let collector: Collector;
   try {
     collector = await Collector.start(o, log);
   } catch (err) {
+    release();
     io.err(`recvstats: ${(err as Error).message}\n`);
     return 1;
   }
   return new Promise((resolve) => {
-    const stop = (signal: string): void => {
+    onSignal = (signal: string): void => {
       log.info(`${signal}: stopping`);
+      release();
       collector.close();
       resolve(0);
     };
-    process.once("SIGINT", () => stop("SIGINT"));
-    process.once("SIGTERM", () => stop("SIGTERM"));
+    if (signalled) onSignal(signalled);
   });
 }
 

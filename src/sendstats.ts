@@ -82,25 +82,39 @@ export async function runMain(argv: readonly string[], io: Io = stdio): Promise<
     return 0;
   }
   const log = createLog("sendstats", io.err);
+  // signals are caught before anything starts, so one that comes early still stops cleanly
+  let signalled = false;
+  let onSignal = (): void => {
+    signalled = true;
+  };
+  const handler = (): void => onSignal();
+  process.on("SIGINT", handler);
+  process.on("SIGTERM", handler);
+  const release = (): void => {
+    process.off("SIGINT", handler);
+    process.off("SIGTERM", handler);
+  };
   let agent: Agent;
   try {
     agent = await Agent.start(opts as AgentOptions, log, opts.once === true);
   } catch (err) {
+    release();
     io.err(`sendstats: ${(err as Error).message}\n`);
     return 1;
   }
   if (opts.once) {
     await agent.sendUpdate(true);
     agent.close();
+    release();
     return 0;
   }
   return new Promise((resolve) => {
-    const stop = (): void => {
+    onSignal = (): void => {
+      release();
       agent.close();
       resolve(0);
     };
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
+    if (signalled) onSignal();
   });
 }
 

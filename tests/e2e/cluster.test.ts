@@ -7,9 +7,12 @@
 import assert from "node:assert/strict";
 import dgram from "node:dgram";
 import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { parse } from "../../src/json";
+import { openBeostat } from "../../src/libbeostat";
+import { ShmReader } from "../../src/shm";
 import { parseMachine } from "../../src/machine";
 import { readProcRoot } from "../../src/proc";
 import type { NodeStatus } from "../../src/record";
@@ -155,4 +158,76 @@ test("a node that stops sending turns down after --down-after", async () => {
   }, 5000);
   assert.ok(down.time !== null);
   shm.remove();
+});
+
+test("--iprange numbers nodes by address; without it a datagram with no node number is dropped and counted", async () => {
+  // 127.0.0.1 - 127.0.0.0 = node 1
+  const { port, shm } = await startRecvstats(["--iprange", "127.0.0.0-127.0.0.9"]);
+  const unset = spawnProgram("sendstats", ["--once", "-p", String(port), "--proc-root", join(FIXTURES, "kvm-x86_64-2cpu-linux6.18")]);
+  assert.equal(await unset.exited, 0, unset.stderr());
+  const [n] = await waitFor("node 1 by address", () => beostat(shm.dir, "--node", "1").find((x) => x.stat) && beostat(shm.dir, "--node", "1"));
+  assert.equal(n.addr, "127.0.0.1");
+  assert.deepEqual(parsed(n), expected("kvm-x86_64-2cpu-linux6.18", 1));
+
+  // a range that leaves 127.0.0.1 out drops it
+  const out = await startRecvstats(["--iprange", "127.0.0.2-127.0.0.9"]);
+  const s2 = spawnProgram("sendstats", ["--once", "-p", String(out.port), "-n", "3", "--proc-root", join(FIXTURES, "kvm-x86_64-2cpu-linux6.18")]);
+  assert.equal(await s2.exited, 0);
+  // and without --iprange a datagram with no node number cannot be placed
+  const none = await startRecvstats();
+  const s3 = spawnProgram("sendstats", ["--once", "-p", String(none.port), "--proc-root", join(FIXTURES, "kvm-x86_64-2cpu-linux6.18")]);
+  assert.equal(await s3.exited, 0);
+  await waitFor("the drops counted", () => {
+    const a = ShmReader.open(out.shm.dir);
+    const b = ShmReader.open(none.shm.dir);
+    const ha = a.header();
+    const hb = b.header();
+    a.close();
+    b.close();
+    return ha.rejected.source >= 1 && hb.rejected.node >= 1 ? true : undefined;
+  });
+  assert.deepEqual(beostat(out.shm.dir), []);
+  assert.deepEqual(beostat(none.shm.dir), []);
+  for (const s of [shm, out.shm, none.shm]) s.remove();
+});
+
+test("the library reads what beostat prints, and the collector's counters", async () => {
+  const { port, shm } = await startRecvstats();
+  await sendOnce("procfs-x86_64-8cpu", 2, port);
+  // a datagram that is not ours at all
+  const junk = dgram.createSocket("udp4");
+  await new Promise<void>((r) => junk.send(Buffer.from("hello, this is not a status datagram of any version at all"), port, "127.0.0.1", () => r()));
+  junk.close();
+  const [n] = await waitFor("node 2", () => beostat(shm.dir, "--node", "2").find((x) => x.stat) && beostat(shm.dir, "--node", "2"));
+  const lib = openBeostat(shm.dir);
+  assert.deepEqual(lib.getMeminfo(2), n.meminfo);
+  assert.deepEqual(lib.getLoadavg(2), n.loadavg);
+  assert.deepEqual(lib.getNetDev(2), n.net_dev);
+  assert.equal(lib.getCpuCount(2), n.cpu_count);
+  assert.equal(lib.getMHz(2), n.MHz);
+  assert.equal(lib.isNodeUp(2), true);
+  assert.equal(lib.getMeminfo(3), null, "a node that never reported");
+  assert.ok(lib.getLastMulticast()! > 0, "the start-up request was sent");
+  const reader = ShmReader.open(shm.dir);
+  const h = await waitFor("counters in the header", () => {
+    const x = reader.header();
+    return x.rejected.magic >= 1 && x.counters.accepted >= 1 ? x : undefined;
+  });
+  reader.close();
+  assert.ok(h.counters.received >= h.counters.accepted + 1);
+  assert.ok(h.counters.requests >= 1);
+  assert.equal(h.pid !== null && h.pid > 0, true);
+  lib.close();
+  shm.remove();
+});
+
+test("an unwritable shm dir is a runtime failure: one line, status 1", () => {
+  const t = tempDir();
+  const file = join(t.dir, "a-file");
+  writeFileSync(file, "");
+  const r = spawnSync(process.execPath, [bundle("recvstats"), "-d", "-i", "lo", "--shm-dir", join(file, "shm")], { encoding: "utf8", timeout: 10_000 });
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /cannot publish in .*a-file\/shm/);
+  assert.equal(r.stderr.trim().split("\n").length, 1);
+  t.remove();
 });
