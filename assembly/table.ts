@@ -129,10 +129,22 @@ export function endWrite(off: u32): void {
 
 // ---- extents -----------------------------------------------------------------------
 
-/** The size class of an extent for count entries: capacity 4 << class. */
+// A node's first extent holds exactly what it has (at least 4 entries), so a big node costs
+// its own data and no more; an extent that must grow (CPUs hot-plugged in) is replaced by
+// one of the next power of two, so that growing again is rare. A freed extent goes on the
+// free list of the largest class k it can serve (capacity >= 4 << k), with its capacity in
+// its second u32 (the first links the list); a request for n entries pops from the class
+// of the smallest 4 << k >= n.
+
+/** The smallest class whose extents hold count entries: 4 << class >= count. */
 function sizeClass(count: u32): u32 {
   if (count <= 4) return 0;
   return 30 - clz<u32>(count - 1); // ceil(log2(count)) - 2
+}
+
+/** The largest class an extent of capacity cap (>= 4) can serve: 4 << class <= cap. */
+function floorClass(cap: u32): u32 {
+  return min<u32>(29 - clz<u32>(cap), EXT_CLASSES - 1); // floor(log2(cap)) - 2
 }
 
 /**
@@ -148,20 +160,25 @@ function extentFor(rec: u32, ref: u32, type: u32, entrySize: u32, count: u32, ke
     if (cls >= EXT_CLASSES) return 0;
     let head = TABLE_FREE + ((type * EXT_CLASSES + cls) << 2);
     let off = load<u32>(table + head);
-    if (off) store<u32>(table + head, load<u32>(table + off)); // pop
-    else {
-      off = heapTake(align64(<usize>entrySize << (cls + 2)));
+    let newCap: u32;
+    if (off) {
+      store<u32>(table + head, load<u32>(table + off)); // pop
+      newCap = load<u32>(table + off + 4);
+    } else {
+      newCap = cap == 0 ? max<u32>(count, 4) : 4 << cls;
+      off = heapTake(align64(<usize>entrySize * newCap));
       if (!off) return 0;
     }
     let old = load<u32>(table + rec + ref + EXT_OFFSET);
     if (old) {
       memory.copy(table + off, table + old, <usize>keep * entrySize);
-      let oldHead = TABLE_FREE + ((type * EXT_CLASSES + sizeClass(cap)) << 2);
+      let oldHead = TABLE_FREE + ((type * EXT_CLASSES + floorClass(cap)) << 2);
       store<u32>(table + old, load<u32>(table + oldHead));
+      store<u32>(table + old + 4, cap);
       store<u32>(table + oldHead, old);
     }
     store<u32>(table + rec + ref + EXT_OFFSET, off);
-    store<u32>(table + rec + ref + EXT_CAPACITY, 4 << cls);
+    store<u32>(table + rec + ref + EXT_CAPACITY, newCap);
   }
   return table + load<u32>(table + rec + ref + EXT_OFFSET);
 }
