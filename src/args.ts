@@ -113,3 +113,49 @@ export function usage(program: string, synopsis: string, specs: readonly OptionS
   specs.forEach((s, i) => lines.push(left[i].padEnd(width) + s.help));
   return lines.join("\n") + "\n";
 }
+
+/** Where a program prints: stdout and stderr, or a test's buffers. */
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+export const stdio: Io = {
+  out: (t) => process.stdout.write(t),
+  err: (t) => process.stderr.write(t),
+};
+
+/** What a program is called, its synopsis and its options (the source of its --help). */
+export interface Program {
+  name: string;
+  synopsis: string;
+  options: readonly OptionSpec[];
+  version: string;
+}
+
+/**
+ * The start every program shares: parses argv (check may throw UsageError for rules between
+ * options); a usage error is printed with the usage (exit status 2), -h and -v print on
+ * stdout (status 0). Returns the options, or the exit status to end with.
+ */
+export function startProgram(p: Program, argv: readonly string[], io: Io, check?: (opts: Options) => void): Options | number {
+  let opts: Options;
+  try {
+    ({ opts } = parseArgs(p.options, argv));
+    if (!opts.help && !opts.version) check?.(opts);
+  } catch (err) {
+    // arg's own errors (a repeated option) carry a code; anything else is a bug, not a usage error
+    if (!(err instanceof UsageError) && !(err instanceof Error && "code" in err)) throw err;
+    io.err(`${p.name}: ${(err as Error).message}\n${usage(p.name, p.synopsis, p.options)}`);
+    return 2;
+  }
+  if (opts.help) {
+    io.out(usage(p.name, p.synopsis, p.options));
+    return 0;
+  }
+  if (opts.version) {
+    io.out(`${p.name} ${p.version}\n`);
+    return 0;
+  }
+  return opts;
+}

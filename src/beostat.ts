@@ -3,7 +3,7 @@
 // WASM core, as text or as JSON. runMain is the whole program; the entry file only calls
 // it, so tests run it in-process as well as through the bundle.
 
-import { OptionSpec, UsageError, parseArgs, usage } from "./args";
+import { Io, OptionSpec, Program, UsageError, startProgram, stdio } from "./args";
 import { stringify } from "./json";
 import { openBeostat } from "./libbeostat";
 import { parseMachine } from "./machine";
@@ -26,42 +26,23 @@ const OPTIONS: OptionSpec[] = [
   { long: "help", short: "h", help: "print this help and exit" },
   { long: "version", short: "v", help: "print the version and exit" },
 ];
-const SYNOPSIS = "[--shm-dir DIR | --proc-root DIR] [--node N] [--json] [-C] [-M] [-L] [-N] [-S] [-h] [-v]";
-
-export interface Io {
-  out(text: string): void;
-  err(text: string): void;
-}
-
-const stdio: Io = {
-  out: (t) => process.stdout.write(t),
-  err: (t) => process.stderr.write(t),
+export const PROGRAM: Program = {
+  name: "beostat",
+  synopsis: "[--shm-dir DIR | --proc-root DIR] [--node N] [--json] [-C] [-M] [-L] [-N] [-S] [-h] [-v]",
+  options: OPTIONS,
+  version: VERSION,
 };
 
 /** Runs beostat with argv (without the program name); returns the exit status. */
 export function runMain(argv: readonly string[], io: Io = stdio): number {
-  let opts;
-  try {
-    ({ opts } = parseArgs(OPTIONS, argv));
-  } catch (err) {
-    if (!(err instanceof UsageError) && !(err instanceof Error && "code" in err)) throw err;
-    io.err(`beostat: ${(err as Error).message}\n${usage("beostat", SYNOPSIS, OPTIONS)}`);
-    return 2;
-  }
-  if (opts.help) {
-    io.out(usage("beostat", SYNOPSIS, OPTIONS));
-    return 0;
-  }
-  if (opts.version) {
-    io.out(`beostat ${VERSION}\n`);
-    return 0;
-  }
+  const opts = startProgram(PROGRAM, argv, io, (opts) => {
+    if (opts["proc-root"] !== undefined && opts["shm-dir"] !== undefined) {
+      throw new UsageError("--shm-dir and --proc-root exclude each other");
+    }
+  });
+  if (typeof opts === "number") return opts;
   const root = opts["proc-root"] as string | undefined;
   const shmDir = opts["shm-dir"] as string | undefined;
-  if (root !== undefined && shmDir !== undefined) {
-    io.err(`beostat: --shm-dir and --proc-root exclude each other\n${usage("beostat", SYNOPSIS, OPTIONS)}`);
-    return 2;
-  }
   const node = opts.node as number | undefined;
   let nodes: NodeStatus[];
   try {

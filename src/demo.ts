@@ -8,19 +8,23 @@ import { ChildProcess, spawn } from "node:child_process";
 import dgram from "node:dgram";
 import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { OptionSpec, UsageError, parseArgs, usage } from "./args";
+import { OptionSpec, Program, startProgram, stdio } from "./args";
 import { openBeostat } from "./libbeostat";
 import { readProcRoot } from "./proc";
 import type { NodeStatus } from "./record";
 import { SimulatedNode } from "./simulate";
 import { Core } from "./wasm";
+import { VERSION } from "./version";
 import { Encoder } from "./wire";
 
 const OPTIONS: OptionSpec[] = [
   { long: "duration", value: "number", meta: "SECONDS", min: 1, help: "stop after SECONDS (default: run until Ctrl-C)" },
   { long: "port", short: "p", value: "int", meta: "PORT", min: 1024, max: 65534, help: "status port of the demo (default: a free one)" },
   { long: "help", short: "h", help: "print this help and exit" },
+  { long: "version", short: "v", help: "print the version and exit" },
 ];
+
+const PROGRAM: Program = { name: "demo", synopsis: "[--duration SECONDS] [-p PORT]", options: OPTIONS, version: VERSION };
 
 /** The simulated machines: each capture of fixtures/proc with a stat file, as nodes 1, 2, ... */
 function simulatedNodes(fixtures: string): SimulatedNode[] {
@@ -71,18 +75,8 @@ function aggregatePercent(n: NodeStatus): number | null {
 
 /** Runs the demo; resolves to the exit status (0 when every node was seen up). */
 export async function runMain(argv: readonly string[]): Promise<number> {
-  let opts;
-  try {
-    ({ opts } = parseArgs(OPTIONS, argv));
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`demo: ${err.message}\n${usage("demo", "[--duration SECONDS] [-p PORT]", OPTIONS)}`);
-    return 2;
-  }
-  if (opts.help) {
-    process.stdout.write(usage("demo", "[--duration SECONDS] [-p PORT]", OPTIONS));
-    return 0;
-  }
+  const opts = startProgram(PROGRAM, argv, stdio);
+  if (typeof opts === "number") return opts;
   const root = join(__dirname, "..");
   const shmDir = join(root, "build/demo/shm");
   mkdirSync(shmDir, { recursive: true });

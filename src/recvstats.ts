@@ -5,7 +5,8 @@
 // runMain is the whole program; src/cli/recvstats.ts only calls it.
 
 import type dgram from "node:dgram";
-import { OptionSpec, UsageError, parseArgs, usage } from "./args";
+import { Io, OptionSpec, Program, UsageError, startProgram, stdio } from "./args";
+import { stopSignals } from "./daemon";
 import { Log, createLog } from "./log";
 import { ShmWriter } from "./shm";
 import { DEFAULT_GROUP, DEFAULT_PORT, interfaceAddress, ipv4ToNumber, kernelDrops, mappedAddress, openSocket } from "./udp";
@@ -26,18 +27,17 @@ export const OPTIONS: OptionSpec[] = [
   { long: "help", short: "h", help: "print this help and exit" },
   { long: "version", short: "v", help: "print the version and exit" },
 ];
-export const SYNOPSIS =
-  "[-d] [-i IF] [-p PORT] [-g GROUP] [--shm-dir DIR] [--iprange FIRST[-LAST]] [--down-after SECONDS] [--request-interval SECONDS] [--max-nodes N] [-h] [-v]";
+export const PROGRAM: Program = {
+  name: "recvstats",
+  synopsis:
+    "[-d] [-i IF] [-p PORT] [-g GROUP] [--shm-dir DIR] [--iprange FIRST[-LAST]] [--down-after SECONDS] [--request-interval SECONDS] [--max-nodes N] [-h] [-v]",
+  options: OPTIONS,
+  version: VERSION,
+};
 
 /** A node that appeared without its cpuinfo is asked for a full update at most this often. */
 const STATIC_REQUEST_EVERY_MS = 10_000;
 const HEARTBEAT_MS = 1000;
-
-export interface Io {
-  out(text: string): void;
-  err(text: string): void;
-}
-const stdio: Io = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
 
 export interface Options {
   interface?: string;
@@ -66,10 +66,8 @@ export function parseIprange(text: string): { first: number; last?: number } {
 
 /** Runs recvstats with argv (without the program name); resolves to the exit status. */
 export async function runMain(argv: readonly string[], io: Io = stdio): Promise<number> {
-  let o: Options;
-  let opts;
-  try {
-    ({ opts } = parseArgs(OPTIONS, argv));
+  let o: Options | undefined;
+  const opts = startProgram(PROGRAM, argv, io, (opts) => {
     o = {
       interface: opts.interface as string | undefined,
       port: (opts.port as number | undefined) ?? DEFAULT_PORT,
@@ -80,47 +78,22 @@ export async function runMain(argv: readonly string[], io: Io = stdio): Promise<
       requestIntervalMs: Math.round(((opts["request-interval"] as number | undefined) ?? 60) * 1000),
       maxNodes: (opts["max-nodes"] as number | undefined) ?? 65536,
     };
-  } catch (err) {
-    if (!(err instanceof UsageError) && !(err instanceof Error && "code" in err)) throw err;
-    io.err(`recvstats: ${(err as Error).message}\n${usage("recvstats", SYNOPSIS, OPTIONS)}`);
-    return 2;
-  }
-  if (opts.help) {
-    io.out(usage("recvstats", SYNOPSIS, OPTIONS));
-    return 0;
-  }
-  if (opts.version) {
-    io.out(`recvstats ${VERSION}\n`);
-    return 0;
-  }
+  });
+  if (typeof opts === "number") return opts;
   const log = createLog("recvstats", io.err);
-  // signals are caught before anything starts, so one that comes early still stops cleanly
-  let signalled: string | null = null;
-  let onSignal = (signal: string): void => {
-    signalled = signal;
-  };
-  const handlers = (["SIGINT", "SIGTERM"] as const).map((s) => [s, () => onSignal(s)] as const);
-  for (const [s, h] of handlers) process.on(s, h);
-  const release = (): void => {
-    for (const [s, h] of handlers) process.off(s, h);
-  };
+  const signals = stopSignals();
   let collector: Collector;
   try {
-    collector = await Collector.start(o, log);
+    collector = await Collector.start(o!, log);
   } catch (err) {
-    release();
+    signals.release();
     io.err(`recvstats: ${(err as Error).message}\n`);
     return 1;
   }
-  return new Promise((resolve) => {
-    onSignal = (signal: string): void => {
-      log.info(`${signal}: stopping`);
-      release();
-      collector.close();
-      resolve(0);
-    };
-    if (signalled) onSignal(signalled);
-  });
+  log.info(`${await signals.stopped}: stopping`);
+  signals.release();
+  collector.close();
+  return 0;
 }
 
 /** The running collector: socket → core → shm, and its timers. */

@@ -6,7 +6,8 @@
 import dgram from "node:dgram";
 import { statfsSync } from "node:fs";
 import { arch, hostname } from "node:os";
-import { OptionSpec, UsageError, parseArgs, usage } from "./args";
+import { Io, OptionSpec, Program, UsageError, startProgram, stdio } from "./args";
+import { stopSignals } from "./daemon";
 import { Log, createLog } from "./log";
 import { readProcRoot } from "./proc";
 import { DEFAULT_GROUP, DEFAULT_PORT, interfaceAddress, openSocket, parseHostPort } from "./udp";
@@ -29,8 +30,13 @@ export const OPTIONS: OptionSpec[] = [
   { long: "help", short: "h", help: "print this help and exit" },
   { long: "version", short: "v", help: "print the version and exit" },
 ];
-export const SYNOPSIS =
-  "[-d] [-i IF] [-p PORT] [-g GROUP] [-n NODE] [-r SECONDS] [--to HOST[:PORT]]... [--proc-root DIR] [--statfs PATH] [--mtu N] [--once] [-h] [-v]";
+export const PROGRAM: Program = {
+  name: "sendstats",
+  synopsis:
+    "[-d] [-i IF] [-p PORT] [-g GROUP] [-n NODE] [-r SECONDS] [--to HOST[:PORT]]... [--proc-root DIR] [--statfs PATH] [--mtu N] [--once] [-h] [-v]",
+  options: OPTIONS,
+  version: VERSION,
+};
 
 /** cpuinfo is static: besides start, requests and CPU changes, it is resent this often. */
 const CPUINFO_EVERY_MS = 5 * 60_000;
@@ -54,68 +60,29 @@ export function archCode(L: Layout, name = arch()): number {
   return codes[name] ? L[codes[name]] : L.ARCH_OTHER;
 }
 
-export interface Io {
-  out(text: string): void;
-  err(text: string): void;
-}
-const stdio: Io = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
-
 /** Runs sendstats with argv (without the program name); resolves to the exit status. */
 export async function runMain(argv: readonly string[], io: Io = stdio): Promise<number> {
-  let opts;
-  try {
-    ({ opts } = parseArgs(OPTIONS, argv));
-    if (!opts.help && !opts.version && !opts.interface && !(opts.to as string[] | undefined)?.length) {
+  const opts = startProgram(PROGRAM, argv, io, (opts) => {
+    if (!opts.interface && !(opts.to as string[] | undefined)?.length) {
       throw new UsageError("nothing to send to: give -i IF (multicast) or --to HOST");
     }
-  } catch (err) {
-    if (!(err instanceof UsageError) && !(err instanceof Error && "code" in err)) throw err;
-    io.err(`sendstats: ${(err as Error).message}\n${usage("sendstats", SYNOPSIS, OPTIONS)}`);
-    return 2;
-  }
-  if (opts.help) {
-    io.out(usage("sendstats", SYNOPSIS, OPTIONS));
-    return 0;
-  }
-  if (opts.version) {
-    io.out(`sendstats ${VERSION}\n`);
-    return 0;
-  }
+  });
+  if (typeof opts === "number") return opts;
   const log = createLog("sendstats", io.err);
-  // signals are caught before anything starts, so one that comes early still stops cleanly
-  let signalled = false;
-  let onSignal = (): void => {
-    signalled = true;
-  };
-  const handler = (): void => onSignal();
-  process.on("SIGINT", handler);
-  process.on("SIGTERM", handler);
-  const release = (): void => {
-    process.off("SIGINT", handler);
-    process.off("SIGTERM", handler);
-  };
+  const signals = stopSignals();
   let agent: Agent;
   try {
     agent = await Agent.start(opts as AgentOptions, log, opts.once === true);
   } catch (err) {
-    release();
+    signals.release();
     io.err(`sendstats: ${(err as Error).message}\n`);
     return 1;
   }
-  if (opts.once) {
-    await agent.sendUpdate(true);
-    agent.close();
-    release();
-    return 0;
-  }
-  return new Promise((resolve) => {
-    onSignal = (): void => {
-      release();
-      agent.close();
-      resolve(0);
-    };
-    if (signalled) onSignal();
-  });
+  if (opts.once) await agent.sendUpdate(true);
+  else await signals.stopped;
+  signals.release();
+  agent.close();
+  return 0;
 }
 
 interface AgentOptions {
