@@ -19,7 +19,7 @@ import { count, requestFor, requestInterval, requestSpan, wireApply, wireCheck, 
 export * from "./layout";
 export * from "./status";
 export { LC_BLOCK, LC_ENTRY, LC_GLOBAL, LC_HEAD, LC_IN_BLOCK, FILTER_MAX_LINES } from "./filter";
-export { tableCommit, tableEnsure, tableRecord } from "./table";
+export { tableAdopt, tableCommit, tableEnsure, tableRecord, tableReserve } from "./table";
 export { requestFor, requestInterval, requestSpan, wireNode } from "./wire";
 
 /** Bytes of the input buffer: the largest file or datagram the host may hand to the core. */

@@ -195,6 +195,7 @@ export const NSTATE_INVALID: u32 = 2; // a write did not complete: do not trust 
 export const NSTATE_CPUS_CUT: u32 = 4; // the node's stat listed more CPUs than MAX_CPUS
 export const NSTATE_IFS_CUT: u32 = 8; // the node listed more interfaces than MAX_IFACES
 export const NSTATE_CIS_CUT: u32 = 16; // the node's cpuinfo listed more CPUs than MAX_CPUS
+export const NSTATE_STALE: u32 = 32; // adopted from an earlier collector: down until the node reports again
 
 // /proc/meminfo fields, in NODE_MEM order.
 export const MEM_TOTAL: u32 = 0;

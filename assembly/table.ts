@@ -22,7 +22,8 @@ import {
   SECMASK_NETDEV, SECMASK_STAT, SECMASK_STATFS, SECTIONS, SEC_CPUINFO, SEC_LOADAVG, SEC_MEMINFO, SEC_NETDEV,
   SEC_STAT, SEC_STATFS, TABLE_CI_SIZE, TABLE_CPU_SIZE, TABLE_DIR, TABLE_FREE, TABLE_HEADER_BYTES, TABLE_HEADER_SIZE,
   TABLE_IF_SIZE, TABLE_MAGIC, TABLE_MAGIC_AT, TABLE_MAX_NODES, TABLE_MODEL_LEN_AT, TABLE_MODEL_SLOTS_AT,
-  TABLE_NODE_COUNT, TABLE_NODE_SIZE, TABLE_SEQ, TABLE_USED, TABLE_VERSION, USAGE_NONE,
+  TABLE_NODE_COUNT, TABLE_NODE_SIZE, TABLE_SEQ, TABLE_USED, TABLE_VERSION, USAGE_NONE, NSTATE_STALE, NSTATE_INVALID,
+  EXT_TYPES, TABLE_COUNTERS, COUNTERS, TABLE_FLAGS, NODE_UPDATE_PARTS, NODE_UPDATE_GOT,
 } from "./layout";
 import { fbit } from "./fields";
 import { S_BAD_CALL, S_LIMIT, S_NO_SPACE, S_OK } from "./status";
@@ -600,6 +601,7 @@ export function tableCommit(node: i32, pr: usize, mask: u32): u32 {
     if (mask & (1 << s)) ok = applySection(off, pr, s, true, true, 0, 0);
   }
   if (mask & COMMIT_META) copyMeta(table + off, pr);
+  store<u32>(table + off + NODE_STATE, load<u32>(table + off + NODE_STATE) & ~NSTATE_STALE);
   endWrite(off);
   tableStatus = ok ? S_OK : S_NO_SPACE;
   return tableStatus;
@@ -610,4 +612,117 @@ export function copyMeta(r: usize, pr: usize): void {
   memory.copy(r + NODE_TIME, pr + NODE_TIME, NODE_SAMPLE_TIMES - NODE_TIME); // time, instance, sequence
   memory.copy(r + NODE_INTERVAL_MS, pr + NODE_INTERVAL_MS, NODE_NAME + NODE_NAME_LEN - NODE_INTERVAL_MS);
   copyBits(r, pr, META_MASK);
+}
+
+// ---- adoption (a restart) ---------------------------------------------------------------
+
+/**
+ * Makes the table block hold at least n bytes and returns its address, so that the host can
+ * copy an earlier collector's table into it before tableAdopt(); 0 if n is over the limit.
+ */
+export function tableReserve(n: u32): usize {
+  if (<usize>n > TABLE_LIMIT) return 0;
+  if (<usize>n > tableCap) {
+    table = heap.realloc(table, <usize>n);
+    tableCap = <usize>n;
+  }
+  return table;
+}
+
+/** Whether an extent reference at r is sound in a table of used bytes whose heap starts at heapStart. */
+function extentSound(r: usize, entrySize: u32, heapStart: u32, used: u32): bool {
+  let off = load<u32>(r + EXT_OFFSET);
+  let cap = load<u32>(r + EXT_CAPACITY);
+  let count = load<u32>(r + EXT_COUNT);
+  if (cap == 0) return off == 0 && count == 0;
+  return count <= cap && off >= heapStart && (off & 63) == 0 && <u64>off + <u64>cap * entrySize <= <u64>used;
+}
+
+/**
+ * Makes the table the host copied to `table` (an earlier collector's shm file) this
+ * collector's, for a restart that never blanks the cluster. It must have this core's layout
+ * and maxNodes, else S_BAD_CALL (the host then starts a new file). Nothing in it is trusted:
+ * a record at a bad offset or of another node is dropped, an unsound extent emptied (its
+ * section with it), a record caught mid-write (odd sequence number: the collector was
+ * killed) emptied but for who the node is, a bad free list cut. Every node is marked
+ * NSTATE_STALE (down until it reports again), its update progress and the counters reset.
+ */
+export function tableAdopt(maxNodes: u32, len: u32): u32 {
+  let t = table;
+  if (<usize>len > tableCap || len < TABLE_HEADER_BYTES) return S_BAD_CALL;
+  if (load<u32>(t + TABLE_MAGIC_AT) != TABLE_MAGIC || load<u32>(t + TABLE_VERSION) != LAYOUT_VERSION) return S_BAD_CALL;
+  if (
+    load<u32>(t + TABLE_HEADER_SIZE) != TABLE_HEADER_BYTES || load<u32>(t + TABLE_NODE_SIZE) != NODE_SIZE ||
+    load<u32>(t + TABLE_CPU_SIZE) != CPU_SIZE || load<u32>(t + TABLE_CI_SIZE) != CI_SIZE ||
+    load<u32>(t + TABLE_IF_SIZE) != IF_SIZE || load<u32>(t + TABLE_MODEL_SLOTS_AT) != MODEL_SLOTS ||
+    load<u32>(t + TABLE_MODEL_LEN_AT) != MODEL_LEN || load<u32>(t + TABLE_MAX_NODES) != maxNodes ||
+    load<u32>(t + TABLE_DIR) != TABLE_HEADER_BYTES
+  ) return S_BAD_CALL;
+  let used = load<u32>(t + TABLE_USED);
+  let heapStart = <u32>align64(<usize>TABLE_HEADER_BYTES + ((<usize>maxNodes + 1) << 2));
+  if (used > len || used < heapStart || (used & 63) != 0) return S_BAD_CALL;
+
+  let nodes: u32 = 0;
+  let dir = t + TABLE_HEADER_BYTES;
+  for (let slot: u32 = 0; slot <= maxNodes; slot++) {
+    let off = load<u32>(dir + (slot << 2));
+    if (!off) continue;
+    let r = t + off;
+    if (
+      off < heapStart || (off & 63) != 0 || <u64>off + NODE_SIZE > <u64>used ||
+      load<i32>(r + NODE_NUMBER) != <i32>slot - 1 || !(load<u32>(r + NODE_STATE) & NSTATE_IN_USE)
+    ) {
+      store<u32>(dir + (slot << 2), 0);
+      continue;
+    }
+    nodes++;
+    let torn = (load<u32>(r + NODE_SEQ) & 1) != 0;
+    if (torn) store<u32>(r + NODE_SEQ, load<u32>(r + NODE_SEQ) + 1);
+    let sections: u64 = 0;
+    for (let s: u32 = 0; s < SECTIONS; s++) sections |= fbit(F_SECTION + s);
+    let dataMask = SECMASK_CPUINFO | SECMASK_MEMINFO | SECMASK_LOADAVG | SECMASK_NETDEV | SECMASK_STAT | SECMASK_STATFS | sections;
+    if (!extentSound(r + NODE_CPUS, CPU_SIZE, heapStart, used)) {
+      memory.fill(r + NODE_CPUS, 0, 12);
+      torn = true;
+    }
+    if (!extentSound(r + NODE_CIS, CI_SIZE, heapStart, used)) {
+      memory.fill(r + NODE_CIS, 0, 12);
+      torn = true;
+    }
+    if (!extentSound(r + NODE_IFS, IF_SIZE, heapStart, used)) {
+      memory.fill(r + NODE_IFS, 0, 12);
+      torn = true;
+    }
+    if (torn) {
+      // what it reported cannot be trusted: emptied, down until it reports again
+      store<u64>(r + NODE_PRESENT, load<u64>(r + NODE_PRESENT) & ~dataMask);
+      store<u64>(r + NODE_FAILED, load<u64>(r + NODE_FAILED) & ~dataMask);
+      store<u32>(r + NODE_CPUS + EXT_COUNT, 0);
+      store<u32>(r + NODE_CIS + EXT_COUNT, 0);
+      store<u32>(r + NODE_IFS + EXT_COUNT, 0);
+    }
+    store<u32>(r + NODE_STATE, (load<u32>(r + NODE_STATE) & ~NSTATE_INVALID) | NSTATE_STALE);
+    store<u16>(r + NODE_UPDATE_PARTS, 0);
+    store<u16>(r + NODE_UPDATE_GOT, 0);
+    store<u16>(r + NODE_UPDATE_SPLIT, 0);
+  }
+  store<u32>(t + TABLE_NODE_COUNT, nodes);
+  if (load<u32>(t + TABLE_SEQ) & 1) store<u32>(t + TABLE_SEQ, load<u32>(t + TABLE_SEQ) + 1);
+
+  // free lists: followed with bounds and a step limit; a bad one is cut (its extents leak)
+  for (let h: u32 = 0; h < EXT_TYPES * EXT_CLASSES; h++) {
+    let head = t + TABLE_FREE + (h << 2);
+    let off = load<u32>(head);
+    let steps: u32 = used >> 6;
+    while (off) {
+      if (off < heapStart || (off & 63) != 0 || off + 8 > used || steps-- == 0) {
+        store<u32>(head, 0);
+        break;
+      }
+      off = load<u32>(t + off);
+    }
+  }
+  memory.fill(t + TABLE_COUNTERS, 0, COUNTERS << 3);
+  memory.fill(t + TABLE_FLAGS, 0, 4);
+  return S_OK;
 }

@@ -1,6 +1,9 @@
 // The programs' log: one line per event with a timestamp, never one line per datagram.
 // Warnings that can repeat at packet rate (a bad datagram, a node out of range) go through
-// warnOnce(key): the first is printed, the repeats are counted and summarised once a minute.
+// warnRated(key): the first is printed, the repeats are counted and summarised once a minute.
+// A daemon logs to a file (--log) that SIGHUP reopens, for logrotate; with -d, to stderr.
+
+import { closeSync, openSync, writeSync } from "node:fs";
 
 export interface Log {
   info(text: string): void;
@@ -40,4 +43,35 @@ export function createLog(program: string, write: (line: string) => void, period
     },
     flush,
   };
+}
+
+/** An append-only log file that can be reopened after logrotate moved it. */
+export class LogFile {
+  private fd: number;
+
+  /** Opens (creates, mode 0644) path for appending; throws if it cannot. */
+  constructor(readonly path: string) {
+    this.fd = openSync(path, "a", 0o644);
+  }
+
+  /** Writes one line at once (appends are whole lines, even with several writers). */
+  write = (line: string): void => {
+    try {
+      writeSync(this.fd, line);
+    } catch {
+      // a full disk must not stop the daemon: the line is lost
+    }
+  };
+
+  /** Opens the path again (SIGHUP): logrotate renamed the old file, a new one is started. */
+  reopen(): void {
+    const fd = openSync(this.path, "a", 0o644);
+    closeSync(this.fd);
+    this.fd = fd;
+  }
+
+  close(): void {
+    if (this.fd >= 0) closeSync(this.fd);
+    this.fd = -1;
+  }
 }

@@ -6,8 +6,8 @@
 
 import type dgram from "node:dgram";
 import { Io, OptionSpec, Program, UsageError, startProgram, stdio } from "./args";
-import { stopSignals } from "./daemon";
-import { Log, createLog } from "./log";
+import { Daemon } from "./daemon";
+import type { Log } from "./log";
 import { ShmWriter } from "./shm";
 import { DEFAULT_GROUP, DEFAULT_PORT, interfaceAddress, ipv4ToNumber, kernelDrops, mappedAddress, openSocket } from "./udp";
 import { VERSION } from "./version";
@@ -24,13 +24,15 @@ export const OPTIONS: OptionSpec[] = [
   { long: "down-after", value: "number", meta: "SECONDS", min: 0.1, help: "a node is down after this long without a datagram (default: 3 of its intervals)" },
   { long: "request-interval", value: "number", meta: "SECONDS", min: 1, help: "seconds between requests for updates (default 60)" },
   { long: "max-nodes", value: "int", meta: "N", min: 1, max: 1_000_000, help: "highest node number + 1 accepted (default 65536)" },
+  { long: "pidfile", value: "string", meta: "FILE", help: "write the pid here (default /var/run/recvstats.pid; none with -d)" },
+  { long: "log", value: "string", meta: "FILE", help: "log here when not -d (default /var/log/recvstats.log)" },
   { long: "help", short: "h", help: "print this help and exit" },
   { long: "version", short: "v", help: "print the version and exit" },
 ];
 export const PROGRAM: Program = {
   name: "recvstats",
   synopsis:
-    "[-d] [-i IF] [-p PORT] [-g GROUP] [--shm-dir DIR] [--iprange FIRST[-LAST]] [--down-after SECONDS] [--request-interval SECONDS] [--max-nodes N] [-h] [-v]",
+    "[-d] [-i IF] [-p PORT] [-g GROUP] [--shm-dir DIR] [--iprange FIRST[-LAST]] [--down-after SECONDS] [--request-interval SECONDS] [--max-nodes N] [--pidfile FILE] [--log FILE] [-h] [-v]",
   options: OPTIONS,
   version: VERSION,
 };
@@ -80,19 +82,18 @@ export async function runMain(argv: readonly string[], io: Io = stdio): Promise<
     };
   });
   if (typeof opts === "number") return opts;
-  const log = createLog("recvstats", io.err);
-  const signals = stopSignals();
+  const d = await Daemon.start("recvstats", { debug: opts.debug === true, pidfile: opts.pidfile as string | undefined, log: opts.log as string | undefined }, io);
+  if (typeof d === "number") return d;
   let collector: Collector;
   try {
-    collector = await Collector.start(o!, log);
+    collector = await Collector.start(o!, d.log);
   } catch (err) {
-    signals.release();
-    io.err(`recvstats: ${(err as Error).message}\n`);
-    return 1;
+    return d.fail((err as Error).message);
   }
-  log.info(`${await signals.stopped}: stopping`);
-  signals.release();
+  d.ready();
+  d.log.info(`${await d.stopped}: stopping`);
   collector.close();
+  d.close();
   return 0;
 }
 
@@ -124,7 +125,8 @@ export class Collector {
     const core = new Core(o.maxNodes);
     let shm: ShmWriter;
     try {
-      shm = ShmWriter.create(o.shmDir, core.layout, { maxBytes: 1 << 30 });
+      // a restart continues the file readers have mapped, its nodes stale until they report
+      shm = ShmWriter.open(o.shmDir, core.layout, { maxBytes: 1 << 30 }, (table) => core.adopt(table, o.maxNodes));
     } catch (err) {
       throw new Error(`cannot publish in ${o.shmDir}: ${(err as Error).message}`);
     }
@@ -141,8 +143,9 @@ export class Collector {
     socket.on("message", (msg, rinfo) => c.onDatagram(msg, rinfo.address));
     socket.on("error", (err) => log.warnRated("socket", `socket: ${err.message}`));
     const now = Date.now();
-    c.hostFields({ pid: process.pid, started: now, heartbeat: now });
+    c.hostFields({ pid: process.pid, started: now, heartbeat: now, flags: 0 });
     c.publishHeader();
+    if (shm.adopted) log.info(`continued ${shm.file}: ${c.publishAll()} nodes kept, stale until they report`);
     log.info(
       `listening on port ${o.port}` +
         (ifaceAddr ? `, group ${o.group} on ${o.interface} (${ifaceAddr})` : " (unicast only: no -i, no group joined, no requests sent)") +
@@ -202,6 +205,18 @@ export class Collector {
     // a new node or extent grew the table: the header (USED, the directory) goes first
     if (dv.getUint32(table + this.core.layout.TABLE_USED, true) !== this.publishedUsed) this.publishHeader();
     this.shm.publishNode(mem, table, this.core.tableRecord(node));
+  }
+
+  /** Publishes every node record (after adopting a file, whose records the core has repaired); returns how many. */
+  private publishAll(): number {
+    let n = 0;
+    for (let node = -1; node < this.o.maxNodes; node++) {
+      if (this.core.tableRecord(node)) {
+        this.publishNode(node);
+        n++;
+      }
+    }
+    return n;
   }
 
   private publishHeader(): void {

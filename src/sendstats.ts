@@ -7,8 +7,8 @@ import dgram from "node:dgram";
 import { statfsSync } from "node:fs";
 import { arch, hostname } from "node:os";
 import { Io, OptionSpec, Program, UsageError, startProgram, stdio } from "./args";
-import { stopSignals } from "./daemon";
-import { Log, createLog } from "./log";
+import { Daemon } from "./daemon";
+import type { Log } from "./log";
 import { readProcRoot } from "./proc";
 import { DEFAULT_GROUP, DEFAULT_PORT, interfaceAddress, openSocket, parseHostPort } from "./udp";
 import { VERSION } from "./version";
@@ -27,13 +27,15 @@ export const OPTIONS: OptionSpec[] = [
   { long: "statfs", value: "string", meta: "PATH", help: "report the filesystem of PATH (default /, none with --proc-root)" },
   { long: "mtu", value: "int", meta: "N", min: MIN_MTU, max: 65507, help: "largest UDP payload sent (default 1472)" },
   { long: "once", help: "send one full update and exit" },
+  { long: "pidfile", value: "string", meta: "FILE", help: "write the pid here (default /var/run/sendstats.pid; none with -d)" },
+  { long: "log", value: "string", meta: "FILE", help: "log here when not -d (default /var/log/sendstats.log)" },
   { long: "help", short: "h", help: "print this help and exit" },
   { long: "version", short: "v", help: "print the version and exit" },
 ];
 export const PROGRAM: Program = {
   name: "sendstats",
   synopsis:
-    "[-d] [-i IF] [-p PORT] [-g GROUP] [-n NODE] [-r SECONDS] [--to HOST[:PORT]]... [--proc-root DIR] [--statfs PATH] [--mtu N] [--once] [-h] [-v]",
+    "[-d] [-i IF] [-p PORT] [-g GROUP] [-n NODE] [-r SECONDS] [--to HOST[:PORT]]... [--proc-root DIR] [--statfs PATH] [--mtu N] [--once] [--pidfile FILE] [--log FILE] [-h] [-v]",
   options: OPTIONS,
   version: VERSION,
 };
@@ -68,20 +70,21 @@ export async function runMain(argv: readonly string[], io: Io = stdio): Promise<
     }
   });
   if (typeof opts === "number") return opts;
-  const log = createLog("sendstats", io.err);
-  const signals = stopSignals();
+  // --once is a command, not a daemon: it runs in the foreground
+  const debug = opts.debug === true || opts.once === true;
+  const d = await Daemon.start("sendstats", { debug, pidfile: opts.pidfile as string | undefined, log: opts.log as string | undefined }, io);
+  if (typeof d === "number") return d;
   let agent: Agent;
   try {
-    agent = await Agent.start(opts as AgentOptions, log, opts.once === true);
+    agent = await Agent.start(opts as AgentOptions, d.log, opts.once === true);
   } catch (err) {
-    signals.release();
-    io.err(`sendstats: ${(err as Error).message}\n`);
-    return 1;
+    return d.fail((err as Error).message);
   }
+  d.ready();
   if (opts.once) await agent.sendUpdate(true);
-  else await signals.stopped;
-  signals.release();
+  else d.log.info(`${await d.stopped}: stopping`);
   agent.close();
+  d.close();
   return 0;
 }
 

@@ -212,6 +212,53 @@ export class ShmWriter {
     return writer;
   }
 
+  /**
+   * For a restart that never blanks the cluster: continues <dir>/beostat when it is our own
+   * regular file (not a link, one link, our uid) whose table adopt() accepts (adopt gets its
+   * bytes up to TABLE_USED and loads them into the core). The file keeps its inode, so
+   * readers that have it mapped read on. Otherwise creates a new file as create() does.
+   * `adopted` tells which happened.
+   */
+  static open(dir: string, layout: Layout, opts: { maxBytes: number }, adopt: (table: Uint8Array) => boolean): ShmWriter {
+    const L = layout;
+    const warnings: string[] = [];
+    prepareDir(dir, warnings);
+    const file = join(dir, SHM_FILE);
+    let fd: number;
+    try {
+      fd = openSync(file, constants.O_RDWR | constants.O_NOFOLLOW);
+    } catch (err) {
+      if (errno(err) !== "ENOENT" && errno(err) !== "ELOOP") warnings.push(`${file}: not continued (${errno(err)})`);
+      return ShmWriter.withWarnings(ShmWriter.create(dir, layout, opts), warnings);
+    }
+    try {
+      const st = fstatSync(fd);
+      const ours = st.isFile() && st.nlink === 1 && st.uid === process.getuid?.();
+      if (ours && st.size >= L.TABLE_HEADER_BYTES && st.size <= opts.maxBytes) {
+        const map = mmap.map(opts.maxBytes, READ_WRITE, mmap.MAP_SHARED, fd);
+        const used = map.readUInt32LE(L.TABLE_USED);
+        if (map.readUInt32LE(L.TABLE_MAGIC_AT) === L.TABLE_MAGIC && used <= st.size && adopt(Uint8Array.from(map.subarray(0, used)))) {
+          const writer = new ShmWriter(L, file, fd, map, st.size, warnings);
+          writer.host.pid = process.pid;
+          writer.adopted = true;
+          return writer;
+        }
+      } else if (!ours) warnings.push(`${file} is not a file of this account: replaced, not continued`);
+    } catch (err) {
+      warnings.push(`${file}: not continued (${(err as Error).message})`);
+    }
+    closeSync(fd);
+    return ShmWriter.withWarnings(ShmWriter.create(dir, layout, opts), warnings);
+  }
+
+  /** Whether open() continued an existing file (its nodes adopted) rather than creating one. */
+  adopted = false;
+
+  private static withWarnings(w: ShmWriter, warnings: string[]): ShmWriter {
+    w.warnings.unshift(...warnings);
+    return w;
+  }
+
   /** A valid header of a table with no nodes, so a reader opening the file before the first publish sees no error. */
   private emptyTable(): void {
     const L = this.L;
@@ -277,6 +324,8 @@ export class ShmWriter {
   /** Runs copy between the two increments of the sequence word at byte at: odd while it runs, even after. */
   private locked(at: number, copy: () => void): void {
     const i = at >>> 2;
+    // odd here means a collector was killed mid-write: we are the only writer, so make it even
+    if (Atomics.load(this.words, i) & 1) Atomics.add(this.words, i, 1);
     // the RMW Atomics order the plain copies between them, on weakly ordered CPUs too
     Atomics.add(this.words, i, 1);
     try {
@@ -587,7 +636,8 @@ export class ShmReader {
 
   /**
    * Node n as `beostat --json` prints it, or null when the file has none. up: the node
-   * reported within its NODE_DOWN_AFTER and the collector is alive, at now.
+   * reported within its NODE_DOWN_AFTER, has done so since the collector started (not
+   * NSTATE_STALE, adopted from an earlier one), and the collector is alive, at now.
    */
   node(n: number, now = Date.now()): NodeStatus | null {
     const L = this.L;
@@ -595,7 +645,8 @@ export class ShmReader {
     return this.read(n, (r, rec) => {
       const status = r.node(0, rec);
       const time = this.dv.getFloat64(rec + L.NODE_TIME, true);
-      status.up = alive && time > 0 && time + this.dv.getUint32(rec + L.NODE_DOWN_AFTER, true) > now;
+      const stale = (this.dv.getUint32(rec + L.NODE_STATE, true) & L.NSTATE_STALE) !== 0;
+      status.up = alive && !stale && time > 0 && time + this.dv.getUint32(rec + L.NODE_DOWN_AFTER, true) > now;
       return status;
     });
   }

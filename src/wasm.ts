@@ -34,6 +34,8 @@ interface CoreExports {
   tableCommit(node: number, pr: number, mask: number): number;
   tableEnsure(node: number): number;
   tableRecord(node: number): number;
+  tableReserve(n: number): number;
+  tableAdopt(maxNodes: number, len: number): number;
   check(len: number, want: number): number;
   wireNode(): number;
   addrPtr(): number;
@@ -136,6 +138,22 @@ export class Core {
   /** Address of the table in memory(). */
   tableBase(): number {
     return this.x.tableBase();
+  }
+
+  /**
+   * Continues the table of an earlier collector (the bytes of its shm file, up to its
+   * TABLE_USED): checked and repaired by the core, every node stale until it reports again.
+   * Returns false, with this core's table empty again, when the table is not one it can
+   * continue (another layout or node capacity).
+   */
+  adopt(bytes: Uint8Array, maxNodes: number): boolean {
+    const at = this.x.tableReserve(bytes.length);
+    if (at) {
+      this.memory().set(bytes, at);
+      if (this.x.tableAdopt(maxNodes, bytes.length) === 0) return true;
+    }
+    this.x.coreInit(maxNodes);
+    return false;
   }
 
   /** Offset of node's record from the table's start, or 0. */
