@@ -7,10 +7,11 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import dgram from "node:dgram";
-import { closeSync, existsSync, openSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import mmap from "@riaskov/mmap-io";
+import { openBeostat } from "../../src/libbeostat";
 import { readProcRoot } from "../../src/proc";
 import { ShmReader } from "../../src/shm";
 import { SimulatedNode } from "../../src/simulate";
@@ -205,6 +206,36 @@ test("a record a killed collector left mid-write is repaired by the next one", a
   assert.ok(kept.stat, "node 4 was whole: kept");
   assert.equal(kept.up, false, "stale until it reports again");
   reader.close();
+  await recv.stop();
+  t.remove();
+});
+
+test("a file that cannot be continued is replaced atomically, the old one flagged superseded, and the library follows", async () => {
+  const t = tempDir();
+  const shm = join(t.dir, "shm");
+  const port = await freePortPair();
+  let recv = spawnProgram("recvstats", ["-d", "-p", String(port), "--shm-dir", shm, "--max-nodes", "100"]);
+  await waitFor("recvstats", () => (recv.stderr().includes("listening") ? true : undefined));
+  const s = spawnProgram("sendstats", ["--once", "-p", String(port), "-n", "7", "--proc-root", join(FIXTURES, "kvm-x86_64-2cpu-linux6.18")]);
+  assert.equal(await s.exited, 0);
+  const lib = openBeostat(shm);
+  const old = ShmReader.open(shm);
+  await waitFor("node 7", () => (lib.getCpuCount(7) !== null ? true : undefined));
+  const inode = statSync(join(shm, "beostat")).ino;
+  await recv.stop();
+  // another node capacity: another table, so a new file
+  recv = spawnProgram("recvstats", ["-d", "-p", String(port), "--shm-dir", shm, "--max-nodes", "200"]);
+  await waitFor("the restart", () => (recv.stderr().includes("listening") ? true : undefined));
+  assert.notEqual(statSync(join(shm, "beostat")).ino, inode, "a new file");
+  assert.ok(old.flags() & old.L.TFLAG_SUPERSEDED, "the old one says so");
+  assert.equal(old.node(7)!.cpu_count, 2, "and its readers can still read it");
+  // the library re-opened by name: the new, empty file (until node 7 reports again)
+  assert.equal(lib.getCpuCount(7), null);
+  const again = spawnProgram("sendstats", ["--once", "-p", String(port), "-n", "7", "--proc-root", join(FIXTURES, "kvm-x86_64-2cpu-linux6.18")]);
+  assert.equal(await again.exited, 0);
+  await waitFor("node 7 in the new file", () => (lib.getCpuCount(7) === 2 ? true : undefined));
+  lib.close();
+  old.close();
   await recv.stop();
   t.remove();
 });
