@@ -19,8 +19,10 @@ import { count, requestFor, requestInterval, requestSpan, wireApply, wireCheck, 
 export * from "./layout";
 export * from "./status";
 export { LC_BLOCK, LC_ENTRY, LC_GLOBAL, LC_HEAD, LC_IN_BLOCK, FILTER_MAX_LINES } from "./filter";
-export { tableAdopt, tableCommit, tableEnsure, tableRecord, tableReserve } from "./table";
+export { ADOPT_RESET_COUNTERS, ADOPT_STALE, tableAdopt, tableCommit, tableEnsure, tableInvalidate, tableRecord, tableReserve } from "./table";
 export { requestFor, requestInterval, requestSpan, wireNode } from "./wire";
+export { setLimits } from "./limits";
+export { setFailpoint } from "./wire";
 
 /** Bytes of the input buffer: the largest file or datagram the host may hand to the core. */
 export const INPUT_CAPACITY: u32 = 4 << 20;
@@ -148,4 +150,16 @@ export function heapProbe(): usize {
   let p = heap.alloc(16);
   heap.free(p);
   return p;
+}
+
+// ---- beostatus (issue 5): snapshot summaries and the packet inspector --------------------
+// summary.ts defines the /snapshot format (SNAP_*, SUM_*) and summaryFill(); inspect.ts
+// locates a datagram's fault for the inspector without counting it.
+import { wireLocate } from "./inspect";
+export * from "./summary";
+export { wireLocateAt, wireLocateSections } from "./inspect";
+
+/** As check(), but counts nothing: the rejection reason R_* (0: none); wireLocateAt() says where. */
+export function locate(len: u32, want: u32): u32 {
+  return wireLocate(input, min<u32>(len, INPUT_CAPACITY), want);
 }

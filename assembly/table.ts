@@ -644,10 +644,11 @@ function extentSound(r: usize, entrySize: u32, heapStart: u32, used: u32): bool 
  * and maxNodes, else S_BAD_CALL (the host then starts a new file). Nothing in it is trusted:
  * a record at a bad offset or of another node is dropped, an unsound extent emptied (its
  * section with it), a record caught mid-write (odd sequence number: the collector was
- * killed) emptied but for who the node is, a bad free list cut. Every node is marked
- * NSTATE_STALE (down until it reports again), its update progress and the counters reset.
+ * killed) emptied but for who the node is, a bad free list cut. Every node's update progress
+ * is reset; with ADOPT_STALE (a restart) every node is marked NSTATE_STALE, down until it
+ * reports again; with ADOPT_RESET_COUNTERS the collector's counters start from zero.
  */
-export function tableAdopt(maxNodes: u32, len: u32): u32 {
+export function tableAdopt(maxNodes: u32, len: u32, how: u32): u32 {
   let t = table;
   if (<usize>len > tableCap || len < TABLE_HEADER_BYTES) return S_BAD_CALL;
   if (load<u32>(t + TABLE_MAGIC_AT) != TABLE_MAGIC || load<u32>(t + TABLE_VERSION) != LAYOUT_VERSION) return S_BAD_CALL;
@@ -701,7 +702,7 @@ export function tableAdopt(maxNodes: u32, len: u32): u32 {
       store<u32>(r + NODE_CIS + EXT_COUNT, 0);
       store<u32>(r + NODE_IFS + EXT_COUNT, 0);
     }
-    store<u32>(r + NODE_STATE, (load<u32>(r + NODE_STATE) & ~NSTATE_INVALID) | NSTATE_STALE);
+    if (how & ADOPT_STALE) store<u32>(r + NODE_STATE, load<u32>(r + NODE_STATE) | NSTATE_STALE);
     store<u16>(r + NODE_UPDATE_PARTS, 0);
     store<u16>(r + NODE_UPDATE_GOT, 0);
     store<u16>(r + NODE_UPDATE_SPLIT, 0);
@@ -722,7 +723,25 @@ export function tableAdopt(maxNodes: u32, len: u32): u32 {
       off = load<u32>(t + off);
     }
   }
-  memory.fill(t + TABLE_COUNTERS, 0, COUNTERS << 3);
+  if (how & ADOPT_RESET_COUNTERS) memory.fill(t + TABLE_COUNTERS, 0, COUNTERS << 3);
   memory.fill(t + TABLE_FLAGS, 0, 4);
   return S_OK;
+}
+
+/** tableAdopt: a restart; every node is down until it reports again. */
+export const ADOPT_STALE: u32 = 1;
+/** tableAdopt: the counters start from zero. */
+export const ADOPT_RESET_COUNTERS: u32 = 2;
+
+/**
+ * Marks node's record NSTATE_INVALID (readers count it down) until its next datagram is
+ * applied: after a trap while it was being written. Returns whether the node has a record.
+ */
+export function tableInvalidate(node: i32): bool {
+  let off = tableRecord(node);
+  if (!off) return false;
+  beginWrite(off);
+  store<u32>(table + off + NODE_STATE, load<u32>(table + off + NODE_STATE) | NSTATE_INVALID);
+  endWrite(off);
+  return true;
 }

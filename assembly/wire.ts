@@ -26,7 +26,8 @@ import {
   NODE_UPDATE_SECTIONS, NODE_UPDATE_SPLIT, NODE_USER_HZ, R_DUPLICATE, R_FLAGS, R_HEADER_LEN, R_MAGIC, R_NODE,
   R_NO_SPACE, R_PART, R_SECTION, R_SECTION_LEN, R_SHORT, R_STALE_INSTANCE, R_STALE_UPDATE, R_TRAILING, R_TYPE,
   R_VERSION, SECTIONS, SECMASK_STATFS, SEC_CPUINFO, SEC_LOADAVG, SEC_MEMINFO, SEC_NETDEV, SEC_STAT, SEC_STATFS,
-  TABLE_COUNTERS, NSTATE_STALE, NODE_STATE, WF_AUTH, WIRE_MAGIC, WIRE_VERSION, WRF_FULL, WSF_FIRST, WSF_LAST, WS_FLAGS, WS_HEADER_LEN,
+  TABLE_COUNTERS, NSTATE_STALE, NSTATE_INVALID, NODE_STATE, NODE_REPLAY_BITS, NODE_CLOCK_OFFSET, REPLAY_WINDOW, R_REPLAY,
+  C_CLOCK_JUMPS, WF_AUTH, WIRE_MAGIC, WIRE_VERSION, WRF_FULL, WSF_FIRST, WSF_LAST, WS_FLAGS, WS_HEADER_LEN,
   WS_LENGTH, WS_SECTION, WS_TIME, WTG_ALL, WTG_ONE, WTG_RANGE, WT_REQUEST, WT_STATUS, W_ARCH, W_COMMON_LEN, W_FIRST,
   W_FLAGS, W_HEADER_LEN, W_HOSTNAME, W_INSTANCE, W_INTERVAL, W_KEY_ID, W_LAST, W_MAGIC, W_NEW_INTERVAL, W_NODE,
   W_NSECTIONS, W_PART, W_PARTS, W_REQUEST_LEN, W_REQ_FLAGS, W_SEND_TIME, W_SEQ, W_STATUS_LEN, W_TAG_LEN, W_TARGET,
@@ -39,13 +40,55 @@ import { parseMeminfo } from "./proc/meminfo";
 import { parseNetDev } from "./proc/net_dev";
 import { parseStat } from "./proc/stat";
 import { S_BAD_FIELD, S_LIMIT, S_OVERFLOW } from "./status";
+import { C_LIMITS } from "./layout";
 import { applySection, beginWrite, completeUpdate, endWrite, table, tableEnsure, tableStatus } from "./table";
+
+/** The node whose datagrams trap inside their write (a failpoint, for the tests of trap recovery); NODE_UNSET for none. */
+let failpoint: i32 = NODE_UNSET;
+
+/**
+ * Fault injection: datagrams applied to node trap in the middle of its record's write, as a
+ * bug would. Only the tests of trap recovery set it (recvstats: RECVSTATS_FAILPOINT=N).
+ */
+export function setFailpoint(node: i32): void {
+  failpoint = node;
+}
 
 /** Adds n to collector counter c (C_*) in the table header. */
 export function count(c: u32, n: u64 = 1): void {
   if (c >= COUNTERS) return;
   let at = table + TABLE_COUNTERS + (c << 3);
   store<u64>(at, load<u64>(at) + n);
+}
+
+// The replay window of a record: REPLAY_WINDOW bits at NODE_REPLAY_BITS, bit i (in u64
+// word i >> 6) standing for sequence NODE_MSG_SEQ - i.
+
+function windowHas(r: usize, age: u32): bool {
+  return (load<u64>(r + NODE_REPLAY_BITS + ((age >> 6) << 3)) & (<u64>1 << <u64>(age & 63))) != 0;
+}
+
+function windowSet(r: usize, age: u32): void {
+  let at = r + NODE_REPLAY_BITS + ((age >> 6) << 3);
+  store<u64>(at, load<u64>(at) | (<u64>1 << <u64>(age & 63)));
+}
+
+/** Ages every bit by shift (a newer sequence number arrived); bits older than the window fall off. */
+function windowShift(r: usize, shift: u64): void {
+  const words: u32 = REPLAY_WINDOW >> 6;
+  let w = r + NODE_REPLAY_BITS;
+  if (shift >= <u64>REPLAY_WINDOW) {
+    memory.fill(w, 0, REPLAY_WINDOW >> 3);
+    return;
+  }
+  let by = <u32>(shift >> 6);
+  let bits = shift & 63;
+  for (let i = <i32>words - 1; i >= 0; i--) {
+    let from = i - <i32>by;
+    let v: u64 = from >= 0 ? load<u64>(w + (<usize>from << 3)) << bits : 0;
+    if (bits && from - 1 >= 0) v |= load<u64>(w + (<usize>(from - 1) << 3)) >> (64 - bits);
+    store<u64>(w + (<usize>i << 3), v);
+  }
 }
 
 /** Counts a rejection for reason and returns it. */
@@ -158,12 +201,20 @@ export function wireApply(node: i32, pr: usize, addr: usize, recvMs: f64, downAf
   let fresh = !known || inst > cur;
   let last = load<u64>(r + NODE_MSG_SEQ);
   let newest = fresh || seq > last;
-  if (!fresh) {
-    if (seq == last) return reject(R_DUPLICATE);
-    if (seq > last + 1) {
+  // replay window (as IPsec and DTLS): bit i is sequence last - i, seen; checked here, and
+  // updated only once the datagram is applied (further down)
+  let age: u64 = 0;
+  let shift: u64 = 0;
+  if (!fresh && seq <= last) {
+    age = last - seq;
+    if (age >= <u64>REPLAY_WINDOW || windowHas(r, <u32>age)) return reject(R_REPLAY);
+    count(C_REORDERED);
+  } else {
+    if (!fresh && seq > last + 1) {
       count(C_SEQ_GAPS, seq - last - 1);
-      store<u32>(r + NODE_SEQ_GAPS, load<u32>(r + NODE_SEQ_GAPS) + <u32>(seq - last - 1));
-    } else if (seq < last) count(C_REORDERED);
+      store<u32>(r + NODE_SEQ_GAPS, load<u32>(r + NODE_SEQ_GAPS) + <u32>min<u64>(seq - last - 1, 0xffffffff));
+    }
+    shift = fresh ? <u64>REPLAY_WINDOW : seq - last;
   }
 
   let uid = load<u32>(d + W_UPDATE);
@@ -193,6 +244,7 @@ export function wireApply(node: i32, pr: usize, addr: usize, recvMs: f64, downAf
   if (load<u8>(bits) & (1 << (part & 7))) return reject(R_DUPLICATE);
 
   beginWrite(off);
+  if (failpoint == node) unreachable(); // fault injection for the tests of trap recovery
   let ok = true;
   let p = d + W_STATUS_LEN;
   let n = <u32>load<u8>(d + W_NSECTIONS);
@@ -202,6 +254,7 @@ export function wireApply(node: i32, pr: usize, addr: usize, recvMs: f64, downAf
     let l = <usize>load<u16>(p + WS_LENGTH);
     let st = parseSection(pr, sec, p + WS_HEADER_LEN, l);
     if (st & (S_BAD_FIELD | S_OVERFLOW)) count(C_BAD_SECTIONS);
+    if (st & S_LIMIT) count(C_LIMITS);
     store<f64>(pr + NODE_SAMPLE_TIMES + (sec << 3), load<f64>(p + WS_TIME));
     let whole = (flags & (WSF_FIRST | WSF_LAST)) == (WSF_FIRST | WSF_LAST);
     r = table + off;
@@ -219,8 +272,14 @@ export function wireApply(node: i32, pr: usize, addr: usize, recvMs: f64, downAf
   }
 
   // who sent it, and when (a node adopted from an earlier collector is fresh again)
-  store<u32>(r + NODE_STATE, load<u32>(r + NODE_STATE) & ~NSTATE_STALE);
+  store<u32>(r + NODE_STATE, load<u32>(r + NODE_STATE) & ~(NSTATE_STALE | NSTATE_INVALID));
+  if (shift) windowShift(r, shift);
+  windowSet(r, <u32>age);
   store<f64>(r + NODE_TIME, recvMs);
+  // the node's clock against the master's: a jump is recorded (and counted), not rejected
+  let offset = recvMs - load<f64>(d + W_SEND_TIME);
+  if (known && abs<f64>(offset - load<f64>(r + NODE_CLOCK_OFFSET)) > 1000) count(C_CLOCK_JUMPS);
+  store<f64>(r + NODE_CLOCK_OFFSET, offset);
   store<u32>(r + NODE_DOWN_AFTER, downAfterMs ? downAfterMs : 3 * max<u32>(load<u32>(d + W_INTERVAL), 1000));
   if (newest) {
     store<u64>(r + NODE_INSTANCE, inst);

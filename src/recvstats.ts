@@ -9,7 +9,10 @@ import { Io, OptionSpec, Program, UsageError, startProgram, stdio } from "./args
 import { Daemon } from "./daemon";
 import type { Log } from "./log";
 import { ShmWriter } from "./shm";
-import { DEFAULT_GROUP, DEFAULT_PORT, interfaceAddress, ipv4ToNumber, kernelDrops, mappedAddress, openSocket } from "./udp";
+import { Authenticator, KeyRing, authMode, covers } from "./auth";
+import {
+  Cidr, DEFAULT_GROUP, DEFAULT_PORT, inCidrs, interfaceAddress, ipv4ToNumber, kernelDrops, mappedAddress, openSocket, parseCidrs,
+} from "./udp";
 import { VERSION } from "./version";
 import { Core, namesOf } from "./wasm";
 import { encodeRequest, newInstanceId } from "./wire";
@@ -24,6 +27,13 @@ export const OPTIONS: OptionSpec[] = [
   { long: "down-after", value: "number", meta: "SECONDS", min: 0.1, help: "a node is down after this long without a datagram (default: 3 of its intervals)" },
   { long: "request-interval", value: "number", meta: "SECONDS", min: 1, help: "seconds between requests for updates (default 60)" },
   { long: "max-nodes", value: "int", meta: "N", min: 1, max: 1_000_000, help: "highest node number + 1 accepted (default 65536)" },
+  { long: "max-cpus", value: "int", meta: "N", min: 1, max: 8192, help: "most CPUs one node may list (default 8192)" },
+  { long: "max-ifaces", value: "int", meta: "N", min: 1, max: 4096, help: "most interfaces one node may list (default 4096)" },
+  { long: "key-file", value: "string", meta: "FILE", help: "keys to authenticate datagrams with (KEYID HEXKEY [NODES] per line, mode 600)" },
+  { long: "auth", value: "string", meta: "MODE", help: "required (default with --key-file) or off (default without)" },
+  { long: "max-skew", value: "number", meta: "SECONDS", min: 0.001, help: "reject datagrams sent this far from the master's clock (default off)" },
+  { long: "allow", value: "string", meta: "CIDR[,CIDR...]", help: "accept datagrams from these networks only" },
+  { long: "rcvbuf", value: "int", meta: "BYTES", min: 1024, help: "receive buffer to ask the kernel for (it may grant less: net.core.rmem_max)" },
   { long: "pidfile", value: "string", meta: "FILE", help: "write the pid here (default /var/run/recvstats.pid; none with -d)" },
   { long: "log", value: "string", meta: "FILE", help: "log here when not -d (default /var/log/recvstats.log)" },
   { long: "help", short: "h", help: "print this help and exit" },
@@ -32,7 +42,7 @@ export const OPTIONS: OptionSpec[] = [
 export const PROGRAM: Program = {
   name: "recvstats",
   synopsis:
-    "[-d] [-i IF] [-p PORT] [-g GROUP] [--shm-dir DIR] [--iprange FIRST[-LAST]] [--down-after SECONDS] [--request-interval SECONDS] [--max-nodes N] [--pidfile FILE] [--log FILE] [-h] [-v]",
+    "[-d] [-i IF] [-p PORT] [-g GROUP] [--shm-dir DIR] [--iprange FIRST[-LAST]] [--down-after SECONDS] [--request-interval SECONDS] [--max-nodes N] [--max-cpus N] [--max-ifaces N] [--key-file FILE] [--auth MODE] [--max-skew SECONDS] [--allow CIDR[,CIDR...]] [--rcvbuf BYTES] [--pidfile FILE] [--log FILE] [-h] [-v]",
   options: OPTIONS,
   version: VERSION,
 };
@@ -50,6 +60,13 @@ export interface Options {
   downAfterMs: number;
   requestIntervalMs: number;
   maxNodes: number;
+  maxCpus: number;
+  maxIfaces: number;
+  keyFile?: string;
+  auth: "required" | "off";
+  maxSkewMs: number;
+  allow?: Cidr[];
+  rcvbuf?: number;
 }
 
 /** "FIRST[-LAST]" as numbers; throws UsageError. */
@@ -66,6 +83,21 @@ export function parseIprange(text: string): { first: number; last?: number } {
   }
 }
 
+/** --allow's networks; throws UsageError. */
+function cidrsOption(text: string): Cidr[] {
+  try {
+    return parseCidrs(text);
+  } catch (err) {
+    throw new UsageError(`--allow ${text}: ${(err as Error).message}`);
+  }
+}
+
+/** "N:K" of RECVSTATS_FAILPOINT: the K-th datagram applied to node N traps (fault injection for tests). */
+function failpoint(): { node: number; nth: number } | null {
+  const m = /^(-?\d+):(\d+)$/.exec(process.env.RECVSTATS_FAILPOINT ?? "");
+  return m ? { node: Number(m[1]), nth: Number(m[2]) } : null;
+}
+
 /** Runs recvstats with argv (without the program name); resolves to the exit status. */
 export async function runMain(argv: readonly string[], io: Io = stdio): Promise<number> {
   let o: Options | undefined;
@@ -79,6 +111,13 @@ export async function runMain(argv: readonly string[], io: Io = stdio): Promise<
       downAfterMs: opts["down-after"] === undefined ? 0 : Math.round((opts["down-after"] as number) * 1000),
       requestIntervalMs: Math.round(((opts["request-interval"] as number | undefined) ?? 60) * 1000),
       maxNodes: (opts["max-nodes"] as number | undefined) ?? 65536,
+      maxCpus: (opts["max-cpus"] as number | undefined) ?? 8192,
+      maxIfaces: (opts["max-ifaces"] as number | undefined) ?? 4096,
+      keyFile: opts["key-file"] as string | undefined,
+      auth: authMode(opts.auth as string | undefined, opts["key-file"] !== undefined),
+      maxSkewMs: opts["max-skew"] === undefined ? 0 : (opts["max-skew"] as number) * 1000,
+      allow: opts.allow === undefined ? undefined : cidrsOption(opts.allow as string),
+      rcvbuf: opts.rcvbuf as number | undefined,
     };
   });
   if (typeof opts === "number") return opts;
@@ -90,6 +129,7 @@ export async function runMain(argv: readonly string[], io: Io = stdio): Promise<
   } catch (err) {
     return d.fail((err as Error).message);
   }
+  d.onHangup(() => collector.reloadKeys());
   d.ready();
   d.log.info(`${await d.stopped}: stopping`);
   collector.close();
@@ -107,14 +147,17 @@ export class Collector {
   private readonly reasons: Map<number, string>;
   private publishedUsed = 0;
   private closed = false;
+  private readonly fault = failpoint();
+  private faultCount = 0;
 
   private constructor(
-    private readonly core: Core,
+    private core: Core,
     private readonly shm: ShmWriter,
     private readonly socket: dgram.Socket,
     private readonly o: Options,
     private readonly ifaceAddr: string | undefined,
     private readonly log: Log,
+    private readonly auth: Authenticator,
   ) {
     this.reasons = namesOf(core.layout, "R_");
   }
@@ -122,7 +165,10 @@ export class Collector {
   /** Checks the interface, creates the shm file, binds the port; throws one clear message on failure. */
   static async start(o: Options, log: Log): Promise<Collector> {
     const ifaceAddr = o.interface ? interfaceAddress(o.interface) : undefined;
+    const ring = o.keyFile ? KeyRing.load(o.keyFile) : null;
     const core = new Core(o.maxNodes);
+    core.setLimits(o.maxCpus, o.maxIfaces);
+    const auth = new Authenticator(core.layout, ring, o.auth);
     let shm: ShmWriter;
     try {
       // a restart continues the file readers have mapped, its nodes stale until they report
@@ -139,7 +185,15 @@ export class Collector {
       const e = err as NodeJS.ErrnoException;
       throw new Error(e.code === "EADDRINUSE" ? `port ${o.port} is in use` : `cannot listen on port ${o.port}: ${e.message}`);
     }
-    const c = new Collector(core, shm, socket, o, ifaceAddr, log);
+    if (o.rcvbuf) {
+      socket.setRecvBufferSize(o.rcvbuf);
+      // Linux reports twice what it granted (the doubling covers its bookkeeping)
+      const granted = Math.floor(socket.getRecvBufferSize() / 2);
+      if (granted < o.rcvbuf) log.warn(`--rcvbuf ${o.rcvbuf}: the kernel granted ${granted} bytes (raise net.core.rmem_max)`);
+    }
+    if (o.auth === "off") log.warn("--auth off: any host that reaches the port can forge node status (see docs/security.md)");
+    else if (ifaceAddr && !ring!.newestFor(-1)) log.warn(`${o.keyFile}: no key covers the master (-1): requests go unsigned, and nodes ignore them`);
+    const c = new Collector(core, shm, socket, o, ifaceAddr, log, auth);
     socket.on("message", (msg, rinfo) => c.onDatagram(msg, rinfo.address));
     socket.on("error", (err) => log.warnRated("socket", `socket: ${err.message}`));
     const now = Date.now();
@@ -159,33 +213,49 @@ export class Collector {
     return c;
   }
 
-  /** One datagram from address: checked, mapped to a node, applied, published. */
+  /** Logs a dropped datagram (rate-limited per reason) and returns nothing. */
+  private dropped(reason: number, address: string, node?: number): void {
+    const who = node === undefined || node === this.core.layout.NODE_UNSET ? "" : ` (node ${node})`;
+    this.log.warnRated(`reject ${reason}`, `datagram from ${address}${who} dropped: ${this.reasons.get(reason)}`);
+  }
+
+  /**
+   * One datagram from address: source allowed, tag checked (before anything is parsed),
+   * structure checked, mapped to a node the key may speak for, applied, published.
+   */
   onDatagram(msg: Buffer, address: string): void {
     const core = this.core;
     const L = core.layout;
+    if (this.o.allow && !inCidrs(address, this.o.allow)) return this.dropped(core.rejectUnchecked(L.R_SOURCE), address);
+    const signed = this.auth.verify(msg);
+    if (signed.reason) return this.dropped(core.rejectUnchecked(signed.reason), address);
     const why = core.check(msg, L.WT_STATUS);
-    if (why) {
-      this.log.warnRated(`reject ${why}`, `datagram from ${address} rejected: ${this.reasons.get(why)}`);
-      return;
-    }
+    if (why) return this.dropped(why, address);
     let node = core.datagramNode();
     const range = this.o.iprange;
     if (range) {
       const a = ipv4ToNumber(address);
       if (a < range.first || (range.last !== undefined && a > range.last)) {
         core.counterAdd(L.C_REJECT + L.R_SOURCE);
-        this.log.warnRated("iprange", `datagram from ${address}, outside --iprange, dropped`);
-        return;
+        return this.dropped(L.R_SOURCE, address);
       }
       if (node === L.NODE_UNSET) node = a - range.first;
     }
+    if (signed.key && !covers(signed.key, node)) {
+      core.counterAdd(L.C_REJECT + L.R_KEY_SCOPE);
+      return this.dropped(L.R_KEY_SCOPE, address, node);
+    }
+    const now = Date.now();
+    if (this.o.maxSkewMs && Math.abs(now - msg.readDoubleLE(L.W_SEND_TIME)) > this.o.maxSkewMs) {
+      core.counterAdd(L.C_REJECT + L.R_SKEW);
+      return this.dropped(L.R_SKEW, address, node);
+    }
     let result: number;
     try {
-      result = core.apply(node, mappedAddress(address, this.addr), Date.now(), this.o.downAfterMs);
+      if (this.fault && node === this.fault.node && ++this.faultCount === this.fault.nth) core.setFailpoint(node);
+      result = core.apply(node, mappedAddress(address, this.addr), now, this.o.downAfterMs);
     } catch (err) {
-      // a trap is a bug in the core: counted and logged; the other nodes are untouched
-      core.counterAdd(L.C_TRAPS);
-      this.log.warnRated("trap", `core trapped on a datagram from ${address}: ${(err as Error).message}`);
+      this.recover(node, `core trapped on a datagram from ${address}: ${(err as Error).message}`);
       return;
     }
     if (result) {
@@ -196,6 +266,38 @@ export class Collector {
     }
     this.publishNode(node);
     if (core.needsStatic()) this.askStatic(node);
+  }
+
+  /**
+   * After a trap (a bug in the core): a fresh core continues from the shm file, which holds
+   * every record as last published (the one being written is not among them), the node
+   * being written is marked invalid for readers until its next datagram, and no other node
+   * is lost.
+   */
+  private recover(node: number, why: string): void {
+    this.log.warn(`${why}: restarting the core from ${this.shm.file}`);
+    const fresh = new Core(this.o.maxNodes);
+    fresh.setLimits(this.o.maxCpus, this.o.maxIfaces);
+    if (!fresh.adopt(this.shm.tableBytes(), this.o.maxNodes, false)) {
+      this.log.warn(`cannot continue ${this.shm.file} after the trap: going on with the old core`);
+      return;
+    }
+    this.core = fresh;
+    fresh.counterAdd(fresh.layout.C_TRAPS);
+    this.publishHeader();
+    if (fresh.invalidate(node)) this.publishNode(node);
+  }
+
+  /** Re-reads the key file (SIGHUP); on error the old keys stay. */
+  reloadKeys(): void {
+    if (!this.o.keyFile) return;
+    try {
+      const ring = KeyRing.load(this.o.keyFile);
+      this.auth.setRing(ring);
+      this.log.info(`SIGHUP: ${ring.size} keys read from ${this.o.keyFile}`);
+    } catch (err) {
+      this.log.warn(`SIGHUP: keeping the old keys: ${(err as Error).message}`);
+    }
   }
 
   private publishNode(node: number): void {
@@ -250,14 +352,10 @@ export class Collector {
     if (!this.ifaceAddr || this.closed) return;
     const L = this.core.layout;
     const count = new DataView(this.core.memory().buffer).getUint32(this.core.tableBase() + L.TABLE_NODE_COUNT, true);
-    const d = encodeRequest(L, {
-      instance: this.instance,
-      seq: ++this.requestSeq,
-      target: r.target,
-      first: r.node,
-      full: r.full,
-      count,
-    });
+    const d = this.auth.sign(
+      encodeRequest(L, { instance: this.instance, seq: ++this.requestSeq, target: r.target, first: r.node, full: r.full, count }),
+      -1,
+    );
     this.socket.send(d, this.o.port + 1, this.o.group, (err) => {
       if (err) this.log.warnRated("request", `request: ${err.message}`);
     });

@@ -7,6 +7,7 @@ import dgram from "node:dgram";
 import { statfsSync } from "node:fs";
 import { arch, hostname } from "node:os";
 import { Io, OptionSpec, Program, UsageError, startProgram, stdio } from "./args";
+import { Authenticator, KeyRing, ReplayWindow, authMode, covers } from "./auth";
 import { Daemon } from "./daemon";
 import type { Log } from "./log";
 import { readProcRoot } from "./proc";
@@ -27,6 +28,8 @@ export const OPTIONS: OptionSpec[] = [
   { long: "statfs", value: "string", meta: "PATH", help: "report the filesystem of PATH (default /, none with --proc-root)" },
   { long: "mtu", value: "int", meta: "N", min: MIN_MTU, max: 65507, help: "largest UDP payload sent (default 1472)" },
   { long: "once", help: "send one full update and exit" },
+  { long: "key-file", value: "string", meta: "FILE", help: "keys to sign status and check requests with (KEYID HEXKEY [NODES] per line, mode 600)" },
+  { long: "auth", value: "string", meta: "MODE", help: "required (default with --key-file) or off (default without)" },
   { long: "pidfile", value: "string", meta: "FILE", help: "write the pid here (default /var/run/sendstats.pid; none with -d)" },
   { long: "log", value: "string", meta: "FILE", help: "log here when not -d (default /var/log/sendstats.log)" },
   { long: "help", short: "h", help: "print this help and exit" },
@@ -35,7 +38,7 @@ export const OPTIONS: OptionSpec[] = [
 export const PROGRAM: Program = {
   name: "sendstats",
   synopsis:
-    "[-d] [-i IF] [-p PORT] [-g GROUP] [-n NODE] [-r SECONDS] [--to HOST[:PORT]]... [--proc-root DIR] [--statfs PATH] [--mtu N] [--once] [--pidfile FILE] [--log FILE] [-h] [-v]",
+    "[-d] [-i IF] [-p PORT] [-g GROUP] [-n NODE] [-r SECONDS] [--to HOST[:PORT]]... [--proc-root DIR] [--statfs PATH] [--mtu N] [--once] [--key-file FILE] [--auth MODE] [--pidfile FILE] [--log FILE] [-h] [-v]",
   options: OPTIONS,
   version: VERSION,
 };
@@ -68,6 +71,7 @@ export async function runMain(argv: readonly string[], io: Io = stdio): Promise<
     if (!opts.interface && !(opts.to as string[] | undefined)?.length) {
       throw new UsageError("nothing to send to: give -i IF (multicast) or --to HOST");
     }
+    opts.auth = authMode(opts.auth as string | undefined, opts["key-file"] !== undefined);
   });
   if (typeof opts === "number") return opts;
   // --once is a command, not a daemon: it runs in the foreground
@@ -76,10 +80,11 @@ export async function runMain(argv: readonly string[], io: Io = stdio): Promise<
   if (typeof d === "number") return d;
   let agent: Agent;
   try {
-    agent = await Agent.start(opts as AgentOptions, d.log, opts.once === true);
+    agent = await Agent.start(opts as unknown as AgentOptions, d.log, opts.once === true);
   } catch (err) {
     return d.fail((err as Error).message);
   }
+  d.onHangup(() => agent.reloadKeys());
   d.ready();
   if (opts.once) await agent.sendUpdate(true);
   else d.log.info(`${await d.stopped}: stopping`);
@@ -89,6 +94,8 @@ export async function runMain(argv: readonly string[], io: Io = stdio): Promise<
 }
 
 interface AgentOptions {
+  "key-file"?: string;
+  auth: "required" | "off";
   interface?: string;
   port?: number;
   group?: string;
@@ -108,10 +115,13 @@ export class Agent {
   private lastCpuinfo = 0;
   private cpuSet = "";
   private timer: NodeJS.Timeout | null = null;
-  private readonly pending = new Set<NodeJS.Timeout>();
   private closed = false;
   /** lines or blocks dropped as too large for one datagram, since start */
   dropped = 0;
+  /** the master's requests seen, so that a replayed one is ignored */
+  private readonly requestWindow = new ReplayWindow();
+  /** the answer to a request, while it waits for its random delay (one at a time: no storm) */
+  private answer: { timer: NodeJS.Timeout; full: boolean } | null = null;
 
   private constructor(
     private readonly core: Core,
@@ -122,12 +132,19 @@ export class Agent {
     private readonly o: AgentOptions,
     private intervalMs: number,
     private readonly log: Log,
+    private readonly auth: Authenticator,
   ) {}
 
   /** Opens the sockets and, unless once, starts reporting every interval. */
   static async start(o: AgentOptions, log: Log, once = false): Promise<Agent> {
     const core = new Core(1);
     const encoder = new Encoder(core, o.mtu ?? 1472);
+    const ring = o["key-file"] ? KeyRing.load(o["key-file"]) : null;
+    const auth = new Authenticator(core.layout, ring, o.auth);
+    const node = o.node ?? core.layout.NODE_UNSET;
+    if (ring && o.auth === "required" && !ring.newestFor(node)) {
+      throw new Error(`${o["key-file"]}: no key covers node ${o.node ?? "(not set: give -n)"}`);
+    }
     const port = o.port ?? DEFAULT_PORT;
     const group = o.group ?? DEFAULT_GROUP;
     const targets = (o.to ?? []).map((t) => parseHostPort(t, port));
@@ -137,7 +154,7 @@ export class Agent {
     const out = await openSocket({ port: 0, ifaceAddr });
     let requests: dgram.Socket | null = null;
     if (ifaceAddr) requests = await openSocket({ port: port + 1, group, ifaceAddr, reuse: true });
-    const agent = new Agent(core, encoder, out, requests, targets, o, Math.round((o.rate ?? 5) * 1000), log);
+    const agent = new Agent(core, encoder, out, requests, targets, o, Math.round((o.rate ?? 5) * 1000), log, auth);
     requests?.on("message", (msg) => agent.onRequest(msg));
     if (!o.statfs && !o["proc-root"]) o.statfs = "/";
     if (!once) agent.schedule(0);
@@ -187,7 +204,8 @@ export class Agent {
       this.log.warnRated("dropped", `${encoded.dropped} lines too large for --mtu ${this.encoder.mtu} were dropped`);
     }
     const sends: Array<Promise<void>> = [];
-    for (const d of encoded.datagrams) {
+    for (const plain of encoded.datagrams) {
+      const d = this.auth.sign(plain, update.node);
       for (const t of this.targets) {
         sends.push(
           new Promise((resolve) =>
@@ -215,7 +233,17 @@ export class Agent {
   /** A request from a master: answered after a random delay over max(1 s, nodes / 10,000 s). */
   private onRequest(msg: Buffer): void {
     const L = this.core.layout;
+    // a forged or replayed request must not change the rate or start a storm
+    const signed = this.auth.verify(msg);
+    if (signed.reason || (signed.key && !covers(signed.key, -1))) {
+      this.log.warnRated("request auth", "a request without a good tag from a key of the master was ignored");
+      return;
+    }
     if (this.core.check(msg, L.WT_REQUEST) !== 0) return;
+    if (!this.requestWindow.accept(msg.readBigUInt64LE(L.W_INSTANCE), msg.readBigUInt64LE(L.W_SEQ))) {
+      this.log.warnRated("request replay", "a replayed request was ignored");
+      return;
+    }
     const me = this.core.requestFor(this.o.node ?? L.NODE_UNSET);
     if (!me) return;
     const newInterval = this.core.requestInterval();
@@ -223,13 +251,33 @@ export class Agent {
       this.intervalMs = newInterval;
       this.log.info(`reporting interval set to ${newInterval} ms by a request`);
     }
+    if (this.answer) {
+      // an answer is already waiting: it becomes full if this request asks so, and that is all
+      this.answer.full ||= (me & 2) !== 0;
+      return;
+    }
     // N / 10,000 seconds for N nodes, and never less than a second
     const spreadMs = Math.max(1000, this.core.requestSpan() / 10);
-    const t = setTimeout(() => {
-      this.pending.delete(t);
-      this.sendUpdate((me & 2) !== 0).catch((err) => this.log.warnRated("update", `update: ${(err as Error).message}`));
-    }, Math.random() * spreadMs);
-    this.pending.add(t);
+    const answer = {
+      full: (me & 2) !== 0,
+      timer: setTimeout(() => {
+        this.answer = null;
+        this.sendUpdate(answer.full).catch((err) => this.log.warnRated("update", `update: ${(err as Error).message}`));
+      }, Math.random() * spreadMs),
+    };
+    this.answer = answer;
+  }
+
+  /** Re-reads the key file (SIGHUP); on error the old keys stay. */
+  reloadKeys(): void {
+    const file = this.o["key-file"];
+    if (!file) return;
+    try {
+      this.auth.setRing(KeyRing.load(file));
+      this.log.info(`SIGHUP: keys read from ${file}`);
+    } catch (err) {
+      this.log.warn(`SIGHUP: keeping the old keys: ${(err as Error).message}`);
+    }
   }
 
   /** Stops sending and closes the sockets; safe to call twice. */
@@ -237,7 +285,7 @@ export class Agent {
     if (this.closed) return;
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
-    for (const t of this.pending) clearTimeout(t);
+    if (this.answer) clearTimeout(this.answer.timer);
     this.out.close();
     this.requests?.close();
   }

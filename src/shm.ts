@@ -398,6 +398,12 @@ export class ShmWriter {
     this.locked(this.L.TABLE_SEQ, () => this.writeHost());
   }
 
+  /** A copy of the published table, up to its TABLE_USED: what a fresh core continues from after a trap. */
+  tableBytes(): Uint8Array {
+    const map = this.live();
+    return Uint8Array.from(map.subarray(0, map.readUInt32LE(this.L.TABLE_USED)));
+  }
+
   /** Closes the file; the mapping goes with the garbage collector. The file stays for readers. Safe to call twice. */
   close(): void {
     if (!this.map) return;
@@ -637,7 +643,8 @@ export class ShmReader {
   /**
    * Node n as `beostat --json` prints it, or null when the file has none. up: the node
    * reported within its NODE_DOWN_AFTER, has done so since the collector started (not
-   * NSTATE_STALE, adopted from an earlier one), and the collector is alive, at now.
+   * NSTATE_STALE, adopted from an earlier one), its last write did not fail (not
+   * NSTATE_INVALID), and the collector is alive, at now.
    */
   node(n: number, now = Date.now()): NodeStatus | null {
     const L = this.L;
@@ -645,8 +652,9 @@ export class ShmReader {
     return this.read(n, (r, rec) => {
       const status = r.node(0, rec);
       const time = this.dv.getFloat64(rec + L.NODE_TIME, true);
-      const stale = (this.dv.getUint32(rec + L.NODE_STATE, true) & L.NSTATE_STALE) !== 0;
-      status.up = alive && !stale && time > 0 && time + this.dv.getUint32(rec + L.NODE_DOWN_AFTER, true) > now;
+      // stale: adopted from an earlier collector; invalid: a write of it failed (a trap)
+      const doubtful = (this.dv.getUint32(rec + L.NODE_STATE, true) & (L.NSTATE_STALE | L.NSTATE_INVALID)) !== 0;
+      status.up = alive && !doubtful && time > 0 && time + this.dv.getUint32(rec + L.NODE_DOWN_AFTER, true) > now;
       return status;
     });
   }

@@ -117,3 +117,31 @@ export function parseHostPort(text: string, port: number): { host: string; port:
   if (!(p >= 1 && p <= 65535)) throw new Error(`'${text}': port out of range`);
   return { host: m[1], port: p };
 }
+
+/** A network as --allow names it: address bits and the mask of its prefix. */
+export interface Cidr {
+  net: number;
+  mask: number;
+}
+
+/** "10.0.0.0/8,192.168.1.7" as networks (a bare address is a /32); throws a message for a bad one. */
+export function parseCidrs(text: string): Cidr[] {
+  return text.split(",").map((part) => {
+    const [addr, bits = "32"] = part.trim().split("/");
+    const n = Number(bits);
+    if (!/^\d+$/.test(bits) || n > 32) throw new Error(`'${part}': the prefix length is not 0-32`);
+    const mask = n === 0 ? 0 : (0xffffffff << (32 - n)) >>> 0;
+    return { net: (ipv4ToNumber(addr) & mask) >>> 0, mask };
+  });
+}
+
+/** Whether the IPv4 address is in one of the networks. */
+export function inCidrs(address: string, nets: readonly Cidr[]): boolean {
+  let a: number;
+  try {
+    a = ipv4ToNumber(address);
+  } catch {
+    return false;
+  }
+  return nets.some((c) => ((a & c.mask) >>> 0) === c.net);
+}

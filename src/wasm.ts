@@ -35,7 +35,10 @@ interface CoreExports {
   tableEnsure(node: number): number;
   tableRecord(node: number): number;
   tableReserve(n: number): number;
-  tableAdopt(maxNodes: number, len: number): number;
+  tableAdopt(maxNodes: number, len: number, how: number): number;
+  tableInvalidate(node: number): number;
+  setLimits(cpus: number, ifaces: number): void;
+  setFailpoint(node: number): void;
   check(len: number, want: number): number;
   wireNode(): number;
   addrPtr(): number;
@@ -50,6 +53,19 @@ interface CoreExports {
   filterText(): number;
   filterEndsPtr(): number;
   filterClassesPtr(): number;
+  summaryScratch(): number;
+  summaryFill(rec: number, out: number, nowMs: number, alive: number): void;
+  locate(len: number, want: number): number;
+  wireLocateAt(): number;
+  wireLocateSections(): number;
+}
+
+/** Where the inspector's walk of a datagram stopped: the reason wireCheck gives (0: none) and the offset at fault. */
+export interface Located {
+  reason: number;
+  at: number;
+  /** sections walked completely */
+  sections: number;
 }
 
 /** Lines of a /proc file that recvstats parses, as the core's filter kept them (views into WASM memory, valid until the next call). */
@@ -81,9 +97,14 @@ export class Core {
   private buffer: ArrayBuffer | null = null;
   private bytes = new Uint8Array(0);
 
-  /** Instantiates the core (from the given module bytes, or the inlined build) with a table for maxNodes nodes. */
-  constructor(maxNodes = 4096, wasm: Uint8Array<ArrayBuffer> = coreWasm) {
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(wasm), {
+  /**
+   * Instantiates the core (from the given module bytes or compiled module, or the inlined
+   * build) with a table for maxNodes nodes. A browser passes a module it compiled
+   * asynchronously: its main thread may refuse to compile a large module synchronously.
+   */
+  constructor(maxNodes = 4096, wasm: Uint8Array<ArrayBuffer> | WebAssembly.Module = coreWasm) {
+    const module = wasm instanceof WebAssembly.Module ? wasm : new WebAssembly.Module(wasm);
+    const instance = new WebAssembly.Instance(module, {
       env: {
         abort(_msg: number, _file: number, line: number, column: number): never {
           throw new Error(`WASM core aborted at line ${line}:${column}`);
@@ -142,18 +163,43 @@ export class Core {
 
   /**
    * Continues the table of an earlier collector (the bytes of its shm file, up to its
-   * TABLE_USED): checked and repaired by the core, every node stale until it reports again.
+   * TABLE_USED), checked and repaired by the core. restart: every node stale until it
+   * reports again, and the counters from zero (otherwise, after a trap, both are kept).
    * Returns false, with this core's table empty again, when the table is not one it can
    * continue (another layout or node capacity).
    */
-  adopt(bytes: Uint8Array, maxNodes: number): boolean {
+  adopt(bytes: Uint8Array, maxNodes: number, restart = true): boolean {
+    const L = this.layout;
     const at = this.x.tableReserve(bytes.length);
     if (at) {
       this.memory().set(bytes, at);
-      if (this.x.tableAdopt(maxNodes, bytes.length) === 0) return true;
+      const how = restart ? L.ADOPT_STALE | L.ADOPT_RESET_COUNTERS : 0;
+      if (this.x.tableAdopt(maxNodes, bytes.length, how) === 0) return true;
     }
     this.x.coreInit(maxNodes);
     return false;
+  }
+
+  /** Marks node's record invalid for readers until its next datagram (after a trap while writing it). */
+  invalidate(node: number): boolean {
+    return this.x.tableInvalidate(node) !== 0;
+  }
+
+  /** Limits what one node may list (--max-cpus, --max-ifaces; at most MAX_CPUS, MAX_IFACES). */
+  setLimits(cpus: number, ifaces: number): void {
+    this.x.setLimits(cpus, ifaces);
+  }
+
+  /** Fault injection for the tests of trap recovery: datagrams applied to node trap mid-write (NODE_UNSET: none). */
+  setFailpoint(node: number): void {
+    this.x.setFailpoint(node);
+  }
+
+  /** Counts a datagram the host rejected before the core checked it (received, and rejected for reason R_*). */
+  rejectUnchecked(reason: number): number {
+    this.x.counterAdd(this.layout.C_RECEIVED, 1);
+    this.x.counterAdd(this.layout.C_REJECT + reason, 1);
+    return reason;
   }
 
   /** Offset of node's record from the table's start, or 0. */
@@ -238,6 +284,28 @@ export class Core {
     const base = this.x.tableBase();
     const used = new DataView(mem.buffer).getUint32(base + this.layout.TABLE_USED, true);
     return mem.subarray(base, base + used);
+  }
+
+  /**
+   * The summary (SUM_SIZE bytes, docs/snapshot.md) of a node record's bytes (at least
+   * NODE_SIZE) at nowMs; alive: the collector is alive. A view into WASM memory, valid until
+   * the next call: copy it out. Called by beostatus for every node of every snapshot.
+   */
+  summarize(record: Uint8Array, nowMs: number, alive: boolean): Uint8Array {
+    const at = this.x.summaryScratch();
+    const mem = this.memory();
+    mem.set(record.subarray(0, this.layout.NODE_SIZE), at);
+    const out = at + this.layout.NODE_SIZE;
+    this.x.summaryFill(at, out, nowMs, alive ? 1 : 0);
+    return this.memory().subarray(out, out + this.layout.SUM_SIZE);
+  }
+
+  /** Where a datagram fails the decoder's checks as type want (WT_*), counting nothing: for the packet inspector. */
+  locate(datagram: Uint8Array, want: number): Located {
+    const len = Math.min(datagram.length, this.layout.INPUT_CAPACITY);
+    this.memory().set(datagram.subarray(0, len), this.x.inputPtr());
+    const reason = this.x.locate(len, want);
+    return { reason, at: this.x.wireLocateAt() >>> 0, sections: this.x.wireLocateSections() >>> 0 };
   }
 
   /** The runtime's heap top: unchanged by parsing (tests prove the parsers allocate nothing). */

@@ -23,6 +23,7 @@ import {
   CIF_CACHE, CIF_INDEX, CIF_MHZ, CIF_MODEL, CI_CACHE_KB, CI_FAILED, CI_INDEX, CI_MARK, CI_MHZ, CI_MODEL, CI_PRESENT, CI_SIZE, EXT_COUNT, F_CPU_COUNT, F_MHZ, F_SECTION, MAX_CPUS, MODEL_LEN, MODEL_NONE, MODEL_OTHER, MODEL_SLOTS, NODE_CIS, NODE_CPU_COUNT, NODE_MHZ, NODE_MODELS, NODE_STATE, NSTATE_CIS_CUT, PR_CIS, SECMASK_CPUINFO, SEC_CPUINFO,
 } from "../layout";
 import { clearFields, setFailed, setPresent } from "../fields";
+import { cpuLimit } from "../limits";
 import {
   beginParse, fail, findColon, keyEq, lineEnd, numEnd, numError, parseStatus, readFixed, skipSpace, tokenU64, trimEnd,
 } from "../scan";
@@ -177,8 +178,8 @@ export function parseCpuinfo(rec: usize, ptr: usize, len: usize): u32 {
   globalMhzState = 0;
   let n: u32 = 0;
   let sawProcessor = false;
-  let cut = false; // more CPUs than MAX_CPUS: the rest are skipped
-  let skipping = false; // inside the block of a CPU beyond MAX_CPUS
+  let cut = false; // more CPUs than the limit: the rest are skipped
+  let skipping = false; // inside the block of a CPU beyond the limit
   let found = false;
   let count: u64 = 0;
   let countState: u32 = 0; // 0 absent, 1 given, 2 failed
@@ -211,7 +212,7 @@ export function parseCpuinfo(rec: usize, ptr: usize, len: usize): u32 {
       // once "processor" lists the CPUs, "cpu number" lines (ia64 prints them too) are details
       if (k == K_PROCESSOR) sawProcessor = true;
       closeCpu();
-      skipping = n == MAX_CPUS;
+      skipping = n == cpuLimit;
       if (skipping) {
         if (!cut) fail(p, S_LIMIT);
         cut = true;
@@ -231,7 +232,7 @@ export function parseCpuinfo(rec: usize, ptr: usize, len: usize): u32 {
         }
       }
     } else if (k == K_CPU_NUMBER || skipping) {
-      // ia64's per-CPU "cpu number", or a key of a CPU beyond MAX_CPUS
+      // ia64's per-CPU "cpu number", or a key of a CPU beyond the limit
     } else if (k == K_COUNT) {
       count = tokenU64(v, ve);
       if (numError) {
@@ -239,10 +240,10 @@ export function parseCpuinfo(rec: usize, ptr: usize, len: usize): u32 {
         countState = 2;
       } else {
         countState = 1;
-        if (count > MAX_CPUS) {
-          // as with listed CPUs: the first MAX_CPUS, flagged
+        if (count > cpuLimit) {
+          // as with listed CPUs: the first cpuLimit, flagged
           fail(v, S_LIMIT);
-          count = MAX_CPUS;
+          count = cpuLimit;
           store<u32>(rec + NODE_STATE, load<u32>(rec + NODE_STATE) | NSTATE_CIS_CUT);
         }
       }

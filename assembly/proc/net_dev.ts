@@ -8,6 +8,7 @@ import {
   F_SECTION, IF_COUNTERS, IF_COUNTER_COUNT, IF_FAILED, IF_NAME, IF_NAME_FAILED, IF_NAME_LEN, IF_PRESENT, IF_SIZE, MAX_IFACES, NODE_IFS, NODE_STATE, NSTATE_IFS_CUT, PR_IFS, SECMASK_NETDEV, SEC_NETDEV, EXT_COUNT,
 } from "../layout";
 import { clearFields, setPresent } from "../fields";
+import { ifaceLimit } from "../limits";
 import { beginParse, fail, lineEnd, numError, parseStatus, skipSpace, tokenEnd, tokenU64 } from "../scan";
 import { S_BAD_FIELD, S_EMPTY, S_LIMIT, S_TRUNCATED } from "../status";
 
@@ -41,7 +42,7 @@ export function parseNetDev(rec: usize, ptr: usize, len: usize): u32 {
     if (colon > p && !hasNul(p, colon - 1)) {
       // (a NUL inside the name, the line's key, makes it no interface line: skipped)
       colon--;
-      if (n == MAX_IFACES) {
+      if (n == ifaceLimit) {
         fail(p, S_LIMIT);
         store<u32>(rec + NODE_STATE, load<u32>(rec + NODE_STATE) | NSTATE_IFS_CUT);
         break;

@@ -8,6 +8,7 @@ import {
   CPU_AGGREGATE, CPU_COLUMNS, CPU_FAILED, CPU_INDEX, CPU_PRESENT, CPU_SIZE, CPU_TICKS, CPU_USAGE, EXT_COUNT, F_BTIME, F_CPU_TOTAL, F_CTXT, F_PROCESSES, F_PROCS_BLOCKED, F_PROCS_RUNNING, F_SECTION, MAX_CPUS, NODE_BTIME, NODE_CPUS, NODE_CPU_TOTAL, NODE_CTXT, NODE_PROCESSES, NODE_PROCS_BLOCKED, NODE_PROCS_RUNNING, NODE_STATE, NSTATE_CPUS_CUT, PR_CPUS, SECMASK_STAT, SEC_STAT, USAGE_NONE,
 } from "../layout";
 import { clearFields, setFailed, setPresent } from "../fields";
+import { cpuLimit } from "../limits";
 import { beginParse, fail, isDigit, keyEq, lineEnd, numError, parseStatus, skipSpace, tokenEnd, tokenU64 } from "../scan";
 import { S_BAD_FIELD, S_EMPTY, S_LIMIT, S_OVERFLOW, S_TRUNCATED } from "../status";
 
@@ -91,7 +92,7 @@ export function parseStat(rec: usize, ptr: usize, len: usize): u32 {
         let index = tokenU64(p + 3, k);
         if (numError || index > 0xfffffffe) {
           fail(p + 3, numError ? numError : S_OVERFLOW); // "cpu-1", "cpu1x": the line cannot be placed
-        } else if (n == MAX_CPUS) {
+        } else if (n == cpuLimit) {
           fail(p, S_LIMIT);
           store<u32>(rec + NODE_STATE, load<u32>(rec + NODE_STATE) | NSTATE_CPUS_CUT);
         } else {

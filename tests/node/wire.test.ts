@@ -172,7 +172,7 @@ test("the same datagram twice, an older instance, and a stale update change noth
   assert.ok(deliver(core, first).every((r) => r === 0));
   const before = JSON.stringify(parsed(read(core, 5)));
   const reasons = namesOf(core.layout, "R_");
-  assert.equal(reasons.get(deliver(core, [first[0]])[0]), "duplicate");
+  assert.equal(reasons.get(deliver(core, [first[0]])[0]), "replay");
   // an older start of sendstats claiming the same node: the newer one wins
   const older = encode(update(files, { instance: 1000n, updateId: 99 }));
   assert.equal(reasons.get(deliver(core, [older[0]])[0]), "stale_instance");
@@ -182,7 +182,7 @@ test("the same datagram twice, an older instance, and a stale update change noth
   assert.equal(JSON.stringify(parsed(read(core, 5))), before);
   const c = counters(core);
   assert.equal(c.conflicts, 1);
-  assert.equal(c.rejected_duplicate, 1);
+  assert.equal(c.rejected_replay, 1);
 });
 
 test("sequence gaps are counted per node and for the collector", () => {

@@ -1,0 +1,199 @@
+// Authentication of datagrams in both directions (docs/security.md). A key file holds one
+// key per line, "KEYID HEXKEY [NODES]"; a sender tags each datagram with HMAC-SHA-256 under
+// the newest key (highest id) that covers it, over every byte before the tag (the v1 header
+// reserves the flag and key id); a receiver accepts any key of its file that covers the
+// sender's node, checking the tag in constant time before anything is parsed.
+
+import { createHmac, timingSafeEqual } from "node:crypto";
+import { closeSync, constants, fstatSync, openSync, readFileSync } from "node:fs";
+import { UsageError } from "./args";
+import type { Layout } from "./wasm";
+
+export interface Key {
+  id: number;
+  secret: Buffer;
+  /** the nodes this key may speak for, or null for any */
+  nodes: { first: number; last: number } | null;
+}
+
+/** The shortest key accepted, in bytes (HMAC-SHA-256's own block of strength). */
+export const MIN_KEY_BYTES = 32;
+
+/** The keys of a key file, by id. */
+export class KeyRing {
+  private constructor(
+    readonly file: string,
+    private readonly keys: Map<number, Key>,
+  ) {}
+
+  /**
+   * Reads a key file; throws one clear line ("FILE:LINE: why") for a bad one. The file must
+   * be a regular file (not a link), owned by this account or root, and not readable by
+   * group or others: a key anyone can read protects nothing.
+   */
+  static load(file: string): KeyRing {
+    let fd: number;
+    try {
+      fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new Error(code === "ELOOP" ? `${file}: is a symbolic link, refused` : `${file}: ${(err as Error).message}`);
+    }
+    let text: string;
+    try {
+      const st = fstatSync(fd);
+      if (!st.isFile()) throw new Error(`${file}: not a regular file`);
+      if (st.uid !== process.getuid?.() && st.uid !== 0) throw new Error(`${file}: owned by uid ${st.uid}, not by this account or root`);
+      if (st.mode & 0o077) {
+        throw new Error(`${file}: mode ${(st.mode & 0o777).toString(8)} lets group or others read it; chmod 600 it`);
+      }
+      text = readFileSync(fd, "utf8");
+    } finally {
+      closeSync(fd);
+    }
+    const keys = new Map<number, Key>();
+    text.split("\n").forEach((raw, i) => {
+      const line = raw.replace(/#.*/, "").trim();
+      if (!line) return;
+      const where = `${file}:${i + 1}`;
+      const f = line.split(/\s+/);
+      if (f.length < 2 || f.length > 3) throw new Error(`${where}: expected KEYID HEXKEY [NODES]`);
+      const id = Number(f[0]);
+      if (!/^\d+$/.test(f[0]) || id < 1 || id > 65535) throw new Error(`${where}: key id '${f[0]}' is not 1-65535`);
+      if (keys.has(id)) throw new Error(`${where}: key id ${id} given twice`);
+      if (!/^([0-9a-fA-F]{2})+$/.test(f[1])) throw new Error(`${where}: the key is not hexadecimal bytes`);
+      const secret = Buffer.from(f[1], "hex");
+      if (secret.length < MIN_KEY_BYTES) throw new Error(`${where}: a key of ${secret.length} bytes is shorter than ${MIN_KEY_BYTES}`);
+      let nodes: Key["nodes"] = null;
+      if (f[2] !== undefined) {
+        const m = /^(-1|\d+)(?:-(\d+))?$/.exec(f[2]);
+        if (!m) throw new Error(`${where}: nodes '${f[2]}' is not N or FIRST-LAST`);
+        const first = Number(m[1]);
+        const last = m[2] === undefined ? first : Number(m[2]);
+        if (last < first) throw new Error(`${where}: nodes '${f[2]}' is an empty range`);
+        nodes = { first, last };
+      }
+      keys.set(id, { id, secret, nodes });
+    });
+    if (keys.size === 0) throw new Error(`${file}: no keys`);
+    return new KeyRing(file, keys);
+  }
+
+  get size(): number {
+    return this.keys.size;
+  }
+
+  byId(id: number): Key | undefined {
+    return this.keys.get(id);
+  }
+
+  /** The newest key (highest id) that may speak for node, or null. */
+  newestFor(node: number): Key | null {
+    let best: Key | null = null;
+    for (const k of this.keys.values()) if (covers(k, node) && (!best || k.id > best.id)) best = k;
+    return best;
+  }
+}
+
+/** Whether key k may speak for node. */
+export function covers(k: Key, node: number): boolean {
+  return k.nodes === null || (node >= k.nodes.first && node <= k.nodes.last);
+}
+
+/** Tags datagrams a program sends, and checks those it receives. */
+export class Authenticator {
+  constructor(
+    private readonly L: Layout,
+    private ring: KeyRing | null,
+    /** "required": datagrams without a good tag are rejected; "off": tags are neither made nor checked */
+    readonly mode: "required" | "off",
+  ) {}
+
+  /** Replaces the keys (SIGHUP re-read the file). */
+  setRing(ring: KeyRing): void {
+    this.ring = ring;
+  }
+
+  get keys(): KeyRing | null {
+    return this.ring;
+  }
+
+  /**
+   * The datagram with its tag: flag and key id set, HMAC-SHA-256 appended over all bytes
+   * before it, under the newest key that covers node. Unchanged when mode is off or no key
+   * covers node.
+   */
+  sign(datagram: Buffer, node: number): Buffer {
+    const key = this.mode === "required" ? this.ring?.newestFor(node) : null;
+    if (!key) return datagram;
+    const L = this.L;
+    const out = Buffer.alloc(datagram.length + L.W_TAG_LEN);
+    datagram.copy(out);
+    out.writeUInt16LE(out.readUInt16LE(L.W_FLAGS) | L.WF_AUTH, L.W_FLAGS);
+    out.writeUInt16LE(key.id, L.W_KEY_ID);
+    createHmac("sha256", key.secret).update(out.subarray(0, datagram.length)).digest().copy(out, datagram.length);
+    return out;
+  }
+
+  /**
+   * Checks the tag of a received datagram before anything else reads it. Returns 0 and the
+   * key that signed it (null with mode off), or a rejection reason R_*. Whether that key
+   * may speak for the sender's node is checked once the node is known (covers()).
+   */
+  verify(datagram: Uint8Array): { reason: number; key: Key | null } {
+    const L = this.L;
+    if (this.mode === "off") return { reason: 0, key: null };
+    if (datagram.length < L.W_COMMON_LEN + L.W_TAG_LEN) return { reason: L.R_SHORT, key: null };
+    const dv = new DataView(datagram.buffer, datagram.byteOffset, datagram.byteLength);
+    if (!(dv.getUint16(L.W_FLAGS, true) & L.WF_AUTH)) return { reason: L.R_NO_AUTH, key: null };
+    const key = this.ring?.byId(dv.getUint16(L.W_KEY_ID, true));
+    if (!key) return { reason: L.R_UNKNOWN_KEY, key: null };
+    const body = datagram.length - L.W_TAG_LEN;
+    const tag = createHmac("sha256", key.secret).update(datagram.subarray(0, body)).digest();
+    if (!timingSafeEqual(tag, datagram.subarray(body))) return { reason: L.R_AUTH, key: null };
+    return { reason: 0, key };
+  }
+}
+
+/**
+ * The sliding window of recent sequence numbers of one sender instance (as IPsec and DTLS
+ * keep): reordering within the window is accepted, a repeat or anything older is not, and a
+ * newer instance starts a new window. The core keeps the same window per node in its table;
+ * this one is for the requests a node agent receives.
+ */
+export class ReplayWindow {
+  private instance = -1n;
+  private last = 0n;
+  private bits = 0n;
+
+  constructor(private readonly size = 64n) {}
+
+  /** Whether (instance, seq) is new; records it if so. */
+  accept(instance: bigint, seq: bigint): boolean {
+    if (instance < this.instance) return false;
+    if (instance > this.instance) {
+      this.instance = instance;
+      this.last = seq;
+      this.bits = 1n;
+      return true;
+    }
+    if (seq > this.last) {
+      const shift = seq - this.last;
+      this.bits = shift >= this.size ? 1n : ((this.bits << shift) | 1n) & ((1n << this.size) - 1n);
+      this.last = seq;
+      return true;
+    }
+    const age = this.last - seq;
+    if (age >= this.size || this.bits & (1n << age)) return false;
+    this.bits |= 1n << age;
+    return true;
+  }
+}
+
+/** The --auth mode: given, or required exactly when there is a key file. Throws UsageError. */
+export function authMode(given: string | undefined, keyFile: boolean): "required" | "off" {
+  if (given === undefined) return keyFile ? "required" : "off";
+  if (given !== "required" && given !== "off") throw new UsageError(`--auth ${given}: expected required or off`);
+  if (given === "required" && !keyFile) throw new UsageError("--auth required needs --key-file");
+  return given;
+}
