@@ -103,7 +103,7 @@ export function apply(node: i32, recvMs: f64, downAfterMs: u32): u32 {
   return wireApply(node, record, addr, recvMs, downAfterMs);
 }
 
-/** Whether the node of the last apply() still lacks cpuinfo (1) or not (0). */
+/** Whether the node of the last apply() lacks its cpuinfo, or has only part of it (1), or not (0). */
 export function needsStatic(): u32 {
   return wireNeedsStatic ? 1 : 0;
 }
@@ -153,13 +153,13 @@ export function heapProbe(): usize {
 }
 
 // ---- beostatus (issue 5): snapshot summaries and the packet inspector --------------------
-// summary.ts defines the /snapshot format (SNAP_*, SUM_*) and summaryFill(); inspect.ts
-// locates a datagram's fault for the inspector without counting it.
-import { wireLocate } from "./inspect";
+// summary.ts defines the /snapshot format (SNAP_*, SUM_*) and summaryFill(); the inspector
+// locates a datagram's fault with the decoder's own check, counting nothing.
+import { wireValidate } from "./wire";
 export * from "./summary";
-export { wireLocateAt, wireLocateSections } from "./inspect";
+export { wireFaultAt as wireLocateAt, wireSections as wireLocateSections } from "./wire";
 
 /** As check(), but counts nothing: the rejection reason R_* (0: none); wireLocateAt() says where. */
 export function locate(len: u32, want: u32): u32 {
-  return wireLocate(input, min<u32>(len, INPUT_CAPACITY), want);
+  return wireValidate(input, min<u32>(len, INPUT_CAPACITY), want);
 }

@@ -200,6 +200,7 @@ export const NSTATE_CPUS_CUT: u32 = 4; // the node's stat listed more CPUs than 
 export const NSTATE_IFS_CUT: u32 = 8; // the node listed more interfaces than MAX_IFACES
 export const NSTATE_CIS_CUT: u32 = 16; // the node's cpuinfo listed more CPUs than MAX_CPUS
 export const NSTATE_STALE: u32 = 32; // adopted from an earlier collector: down until the node reports again
+export const NSTATE_CIS_PARTIAL: u32 = 64; // an update with cpuinfo ended with parts missing: the master asks for it again
 
 // /proc/meminfo fields, in NODE_MEM order.
 export const MEM_TOTAL: u32 = 0;

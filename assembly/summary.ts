@@ -5,9 +5,10 @@
 // so the server and the page can never disagree about a byte.
 
 import {
-  CPU_USAGE, EXT_COUNT, F_DISK, F_LOAD, F_MEM, F_NET_RATE, F_CPU_TOTAL, MEM_FREE, MEM_SWAP_FREE, MEM_SWAP_TOTAL,
-  MEM_TOTAL, NODE_CPUS, NODE_CPU_TOTAL, NODE_DISK_FREE, NODE_DISK_TOTAL, NODE_DOWN_AFTER, NODE_LOAD, NODE_MEM,
-  NODE_NET_RATE, NODE_NUMBER, NODE_PRESENT, NODE_SIZE, NODE_STATE, NODE_TIME, NSTATE_STALE, USAGE_NONE,
+  CPU_USAGE, EXT_COUNT, F_CPU_TOTAL, F_DISK, F_LOAD, F_MEM, F_NET_RATE, MEM_AVAILABLE, MEM_BUFFERS, MEM_CACHED,
+  MEM_FREE, MEM_SWAP_FREE, MEM_SWAP_TOTAL, MEM_TOTAL, NODE_CPUS, NODE_CPU_TOTAL, NODE_DISK_FREE, NODE_DISK_TOTAL,
+  NODE_DOWN_AFTER, NODE_LOAD, NODE_MEM, NODE_NET_RATE, NODE_NUMBER, NODE_PRESENT, NODE_SIZE, NODE_STATE, NODE_TIME,
+  NSTATE_STALE, USAGE_NONE,
 } from "./layout";
 import { fbit } from "./fields";
 
@@ -43,7 +44,7 @@ export const SUM_CPU: u32 = 8; // u16 whole-node busy share x 10000 (USAGE_NONE:
 export const SUM_CPUS: u32 = 10; // u16 CPUs in the node's stat (65535 for more)
 export const SUM_LOAD: u32 = 12; // u32 1-minute load average x 100
 export const SUM_MEM_TOTAL: u32 = 16; // u32 MiB
-export const SUM_MEM_USED: u32 = 20; // u32 MiB: total - free, as `beostat --json` mem.used
+export const SUM_MEM_USED: u32 = 20; // u32 MiB in use as free(1) counts it: total - available (see summaryFill)
 export const SUM_SWAP_TOTAL: u32 = 24; // u32 MiB
 export const SUM_SWAP_USED: u32 = 28; // u32 MiB: swap total - swap free
 export const SUM_DISK_TOTAL: u32 = 32; // u32 MiB of the root filesystem
@@ -123,8 +124,15 @@ export function summaryFill(rec: usize, out: usize, nowMs: f64, alive: u32): voi
   if ((present & memBits) == memBits) {
     flags |= SUMF_MEM;
     let total = load<u64>(rec + NODE_MEM + (MEM_TOTAL << 3));
+    // page cache is memory a program can have: "used" leaves it out, as free(1) does
+    let used = minus(total, load<u64>(rec + NODE_MEM + (MEM_FREE << 3)));
+    let cacheBits = fbit(F_MEM + MEM_BUFFERS) | fbit(F_MEM + MEM_CACHED);
+    if (present & fbit(F_MEM + MEM_AVAILABLE)) used = minus(total, load<u64>(rec + NODE_MEM + (MEM_AVAILABLE << 3)));
+    else if ((present & cacheBits) == cacheBits) {
+      used = minus(used, load<u64>(rec + NODE_MEM + (MEM_BUFFERS << 3)) + load<u64>(rec + NODE_MEM + (MEM_CACHED << 3)));
+    }
     store<u32>(out + SUM_MEM_TOTAL, mib(total));
-    store<u32>(out + SUM_MEM_USED, mib(minus(total, load<u64>(rec + NODE_MEM + (MEM_FREE << 3)))));
+    store<u32>(out + SUM_MEM_USED, mib(used));
   }
   let swapBits = fbit(F_MEM + MEM_SWAP_TOTAL) | fbit(F_MEM + MEM_SWAP_FREE);
   if ((present & swapBits) == swapBits) {

@@ -26,6 +26,7 @@ import {
   EXT_TYPES, TABLE_COUNTERS, COUNTERS, TABLE_FLAGS, NODE_UPDATE_PARTS, NODE_UPDATE_GOT,
 } from "./layout";
 import { fbit } from "./fields";
+import { cpuLimit, ifaceLimit } from "./limits";
 import { S_BAD_CALL, S_LIMIT, S_NO_SPACE, S_OK } from "./status";
 
 /** Address of the table block in linear memory (it moves only when the table grows). */
@@ -89,6 +90,9 @@ export function tableRecord(node: i32): u32 {
   if (node < -1 || <u32>(node + 1) > load<u32>(table + TABLE_MAX_NODES)) return 0;
   return load<u32>(table + load<u32>(table + TABLE_DIR) + (<u32>(node + 1) << 2));
 }
+
+/** Whether the last applySection cut a list at --max-cpus / --max-ifaces (the caller counts it). */
+export let limitHit: bool = false;
 
 /** Status of the last tableEnsure or tableCommit. */
 export let tableStatus: u32 = 0;
@@ -363,8 +367,10 @@ function wholeNetDev(off: u32, pr: usize, mark: u32): bool {
 
 /** Publishes a network rate of bytes over ms, or marks it unknown. */
 function setRate(r: usize, known: bool, bytes: f64, ms: f64): void {
-  if (known && ms > 0) {
-    store<f64>(r + NODE_NET_RATE, bytes / (ms / 1000));
+  // samples less than a millisecond apart (or times that are not numbers) give no rate
+  let rate = bytes / (ms / 1000);
+  if (known && ms >= 1 && isFinite(rate)) {
+    store<f64>(r + NODE_NET_RATE, rate);
     store<u64>(r + NODE_PRESENT, load<u64>(r + NODE_PRESENT) | fbit(F_NET_RATE));
   } else {
     store<f64>(r + NODE_NET_RATE, 0);
@@ -417,6 +423,7 @@ function chunkStat(off: u32, pr: usize, mark: u32, first: bool): bool {
   cpuUsages(off, pr, mark);
   let n = load<u32>(pr + NODE_CPUS + EXT_COUNT);
   let hint: u32 = 0;
+  let cut: u32 = 0;
   for (let i: u32 = 0; i < n; i++) {
     let e = pr + PR_CPUS + <usize>i * CPU_SIZE;
     let index = load<u32>(e + CPU_INDEX);
@@ -424,7 +431,11 @@ function chunkStat(off: u32, pr: usize, mark: u32, first: bool): bool {
     let base = table + load<u32>(table + off + NODE_CPUS + EXT_OFFSET);
     let j = findIndex(base, count, CPU_SIZE, hint, index);
     if (j == count) {
-      j = count;
+      // chunks add up: the node's list, not each chunk, is held to the limit
+      if (count >= cpuLimit) {
+        cut = NSTATE_CPUS_CUT;
+        continue;
+      }
       while (j > 0 && load<u32>(base + <usize>(j - 1) * CPU_SIZE + CPU_INDEX) > index) j--;
       base = insertAt(off, NODE_CPUS, EXT_CPU, CPU_SIZE, j);
       if (!base) return false;
@@ -433,13 +444,11 @@ function chunkStat(off: u32, pr: usize, mark: u32, first: bool): bool {
     hint = j + 1;
   }
   let r = table + off;
-  if (first) {
-    statScalars(r, pr);
-    copyState(r, pr, NSTATE_CPUS_CUT);
-  } else {
-    store<u64>(r + NODE_PRESENT, load<u64>(r + NODE_PRESENT) | fbit(F_SECTION + SEC_STAT));
-    store<u32>(r + NODE_STATE, load<u32>(r + NODE_STATE) | (load<u32>(pr + NODE_STATE) & NSTATE_CPUS_CUT));
-  }
+  if (first) statScalars(r, pr);
+  else store<u64>(r + NODE_PRESENT, load<u64>(r + NODE_PRESENT) | fbit(F_SECTION + SEC_STAT));
+  cut |= load<u32>(pr + NODE_STATE) & NSTATE_CPUS_CUT;
+  if (cut) limitHit = true;
+  store<u32>(r + NODE_STATE, load<u32>(r + NODE_STATE) | cut);
   return true;
 }
 
@@ -462,6 +471,7 @@ function nodeModel(r: usize, pr: usize, s: u32): u32 {
 function chunkCpuinfo(off: u32, pr: usize, mark: u32): bool {
   let n = load<u32>(pr + NODE_CIS + EXT_COUNT);
   let hint: u32 = 0;
+  let cut: u32 = load<u32>(pr + NODE_STATE) & NSTATE_CIS_CUT;
   for (let i: u32 = 0; i < n; i++) {
     let e = pr + PR_CIS + <usize>i * CI_SIZE;
     store<u32>(e + CI_MARK, mark);
@@ -474,6 +484,10 @@ function chunkCpuinfo(off: u32, pr: usize, mark: u32): bool {
     let base = table + load<u32>(table + off + NODE_CIS + EXT_OFFSET);
     let j = index == 0xffffffff ? count : findIndex(base, count, CI_SIZE, hint, index);
     if (j == count) {
+      if (count >= cpuLimit) {
+        cut = NSTATE_CIS_CUT;
+        continue;
+      }
       while (j > 0 && load<u32>(base + <usize>(j - 1) * CI_SIZE + CI_INDEX) > index) j--;
       base = insertAt(off, NODE_CIS, EXT_CI, CI_SIZE, j);
       if (!base) return false;
@@ -483,7 +497,8 @@ function chunkCpuinfo(off: u32, pr: usize, mark: u32): bool {
   }
   let r = table + off;
   store<u64>(r + NODE_PRESENT, load<u64>(r + NODE_PRESENT) | fbit(F_SECTION + SEC_CPUINFO));
-  store<u32>(r + NODE_STATE, load<u32>(r + NODE_STATE) | (load<u32>(pr + NODE_STATE) & NSTATE_CIS_CUT));
+  if (cut) limitHit = true;
+  store<u32>(r + NODE_STATE, load<u32>(r + NODE_STATE) | cut);
   cpuinfoTotals(r);
   return true;
 }
@@ -502,14 +517,15 @@ function cpuinfoTotals(r: usize): void {
 }
 
 /** Merges the parsed interfaces into the node's list by name, in (part, line) order. */
-function chunkNetDev(off: u32, pr: usize, mark: u32, part: u32): bool {
+function chunkNetDev(off: u32, pr: usize, mark: u32, order0: u32): bool {
   let n = load<u32>(pr + NODE_IFS + EXT_COUNT);
   let hint: u32 = 0;
   let r = table + off;
   let pending = load<u64>(r + NODE_NET_PENDING);
+  let cut: u32 = load<u32>(pr + NODE_STATE) & NSTATE_IFS_CUT;
   for (let i: u32 = 0; i < n; i++) {
     let e = pr + PR_IFS + <usize>i * IF_SIZE;
-    let order = (part << 16) | min<u32>(i, 0xffff);
+    let order = order0 + i;
     store<u32>(e + IF_MARK, mark);
     store<u32>(e + IF_ORDER, order);
     let count = load<u32>(table + off + NODE_IFS + EXT_COUNT);
@@ -522,6 +538,10 @@ function chunkNetDev(off: u32, pr: usize, mark: u32, part: u32): bool {
       }
       memory.copy(base + <usize>j * IF_SIZE, e, IF_SIZE);
     } else {
+      if (count >= ifaceLimit) {
+        cut = NSTATE_IFS_CUT;
+        continue;
+      }
       while (j > 0 && load<u32>(base + <usize>(j - 1) * IF_SIZE + IF_ORDER) > order) j--;
       base = insertAt(off, NODE_IFS, EXT_IF, IF_SIZE, j);
       if (!base) return false;
@@ -532,16 +552,17 @@ function chunkNetDev(off: u32, pr: usize, mark: u32, part: u32): bool {
   r = table + off;
   store<u64>(r + NODE_NET_PENDING, pending);
   store<u64>(r + NODE_PRESENT, load<u64>(r + NODE_PRESENT) | fbit(F_SECTION + SEC_NETDEV));
-  store<u32>(r + NODE_STATE, load<u32>(r + NODE_STATE) | (load<u32>(pr + NODE_STATE) & NSTATE_IFS_CUT));
+  if (cut) limitHit = true;
+  store<u32>(r + NODE_STATE, load<u32>(r + NODE_STATE) | cut);
   return true;
 }
 
 /** Merges one chunk of a split file: entries by key; the lines of the file's first chunk replace its scalars. */
-function chunkSection(off: u32, pr: usize, sec: u32, mark: u32, first: bool, part: u32): bool {
+function chunkSection(off: u32, pr: usize, sec: u32, mark: u32, first: bool, order0: u32): bool {
   switch (sec) {
     case SEC_CPUINFO: return chunkCpuinfo(off, pr, mark);
     case SEC_STAT: return chunkStat(off, pr, mark, first);
-    case SEC_NETDEV: return chunkNetDev(off, pr, mark, part);
+    case SEC_NETDEV: return chunkNetDev(off, pr, mark, order0);
   }
   // meminfo, loadavg and statfs have no entries: their first chunk is the whole of them
   if (first) return wholeSection(off, pr, sec, mark);
@@ -551,10 +572,12 @@ function chunkSection(off: u32, pr: usize, sec: u32, mark: u32, first: bool, par
 /**
  * Applies section sec of the parse record to the record at off, as the whole file
  * (replacing it) or as a chunk of a split update with id mark (first: the chunk that starts
- * the file). Stamps the section's sample time. Called inside beginWrite/endWrite.
+ * the file; order0: the file-order key of its first entry). Stamps the section's sample
+ * time. Called inside beginWrite/endWrite; sets limitHit when a list was cut.
  */
-export function applySection(off: u32, pr: usize, sec: u32, whole: bool, first: bool, mark: u32, part: u32): bool {
-  let ok = whole ? wholeSection(off, pr, sec, mark) : chunkSection(off, pr, sec, mark, first, part);
+export function applySection(off: u32, pr: usize, sec: u32, whole: bool, first: bool, mark: u32, order0: u32): bool {
+  limitHit = false;
+  let ok = whole ? wholeSection(off, pr, sec, mark) : chunkSection(off, pr, sec, mark, first, order0);
   let r = table + off;
   store<f64>(r + NODE_SAMPLE_TIMES + (sec << 3), load<f64>(pr + NODE_SAMPLE_TIMES + (sec << 3)));
   if (!whole) store<u16>(r + NODE_UPDATE_SPLIT, load<u16>(r + NODE_UPDATE_SPLIT) | <u16>(<u32>1 << sec));

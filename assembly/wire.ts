@@ -26,8 +26,8 @@ import {
   NODE_UPDATE_SECTIONS, NODE_UPDATE_SPLIT, NODE_USER_HZ, R_DUPLICATE, R_FLAGS, R_HEADER_LEN, R_MAGIC, R_NODE,
   R_NO_SPACE, R_PART, R_SECTION, R_SECTION_LEN, R_SHORT, R_STALE_INSTANCE, R_STALE_UPDATE, R_TRAILING, R_TYPE,
   R_VERSION, SECTIONS, SECMASK_STATFS, SEC_CPUINFO, SEC_LOADAVG, SEC_MEMINFO, SEC_NETDEV, SEC_STAT, SEC_STATFS,
-  TABLE_COUNTERS, NSTATE_STALE, NSTATE_INVALID, NODE_STATE, NODE_REPLAY_BITS, NODE_CLOCK_OFFSET, REPLAY_WINDOW, R_REPLAY,
-  C_CLOCK_JUMPS, WF_AUTH, WIRE_MAGIC, WIRE_VERSION, WRF_FULL, WSF_FIRST, WSF_LAST, WS_FLAGS, WS_HEADER_LEN,
+  TABLE_COUNTERS, NSTATE_CIS_PARTIAL, NSTATE_STALE, NSTATE_INVALID, NODE_STATE, NODE_REPLAY_BITS, NODE_CLOCK_OFFSET, REPLAY_WINDOW, R_REPLAY,
+  C_CLOCK_JUMPS, NODE_IFS, EXT_COUNT, WF_AUTH, WIRE_MAGIC, WIRE_VERSION, WRF_FULL, WSF_FIRST, WSF_LAST, WS_FLAGS, WS_HEADER_LEN,
   WS_LENGTH, WS_SECTION, WS_TIME, WTG_ALL, WTG_ONE, WTG_RANGE, WT_REQUEST, WT_STATUS, W_ARCH, W_COMMON_LEN, W_FIRST,
   W_FLAGS, W_HEADER_LEN, W_HOSTNAME, W_INSTANCE, W_INTERVAL, W_KEY_ID, W_LAST, W_MAGIC, W_NEW_INTERVAL, W_NODE,
   W_NSECTIONS, W_PART, W_PARTS, W_REQUEST_LEN, W_REQ_FLAGS, W_SEND_TIME, W_SEQ, W_STATUS_LEN, W_TAG_LEN, W_TARGET,
@@ -41,7 +41,7 @@ import { parseNetDev } from "./proc/net_dev";
 import { parseStat } from "./proc/stat";
 import { S_BAD_FIELD, S_LIMIT, S_OVERFLOW } from "./status";
 import { C_LIMITS } from "./layout";
-import { applySection, beginWrite, completeUpdate, endWrite, table, tableEnsure, tableStatus } from "./table";
+import { applySection, beginWrite, completeUpdate, endWrite, limitHit, table, tableEnsure, tableStatus } from "./table";
 
 /** The node whose datagrams trap inside their write (a failpoint, for the tests of trap recovery); NODE_UNSET for none. */
 let failpoint: i32 = NODE_UNSET;
@@ -100,6 +100,82 @@ function reject(reason: u32): u32 {
 // The datagram last checked, for wireApply and the request getters.
 let dgPtr: usize = 0;
 let dgEnd: usize = 0; // end of the sections (the tag, if any, follows)
+let faultAt: u32 = 0;
+let sectionsWalked: u32 = 0;
+
+/** The byte offset of the field at fault in the last datagram checked (its length when it ran short). */
+export function wireFaultAt(): u32 {
+  return faultAt;
+}
+
+/** Sections the last check walked completely. */
+export function wireSections(): u32 {
+  return sectionsWalked;
+}
+
+/** Records where the fault is and returns its reason. */
+// @ts-ignore: decorator
+@inline function fault(reason: u32, at: usize): u32 {
+  faultAt = <u32>at;
+  return reason;
+}
+
+/**
+ * The structure check of wireCheck, counting nothing: 0 when the len-byte datagram at ptr
+ * (of type want) may be applied, else the rejection reason R_*, with wireFaultAt() the
+ * offset of the field at fault. Reads nothing at or past ptr + len. beostatus' packet
+ * inspector calls it directly (index.ts locate()).
+ */
+export function wireValidate(ptr: usize, len: u32, want: u32): u32 {
+  dgPtr = ptr;
+  faultAt = 0;
+  sectionsWalked = 0;
+  if (len < W_COMMON_LEN) return fault(R_SHORT, len);
+  if (load<u32>(ptr + W_MAGIC) != WIRE_MAGIC) return fault(R_MAGIC, W_MAGIC);
+  if (<u32>load<u8>(ptr + W_VERSION) != WIRE_VERSION) return fault(R_VERSION, W_VERSION);
+  let type = <u32>load<u8>(ptr + W_TYPE);
+  if (type != want) return fault(R_TYPE, W_TYPE);
+  let flags = <u32>load<u16>(ptr + W_FLAGS);
+  let keyId = <u32>load<u16>(ptr + W_KEY_ID);
+  if (flags & ~WF_AUTH) return fault(R_FLAGS, W_FLAGS);
+  // the flag and the key id must agree: point at the key id, which the flag makes wrong
+  if ((flags & WF_AUTH) != (keyId != 0 ? WF_AUTH : 0)) return fault(R_FLAGS, W_KEY_ID);
+  let hl = <u32>load<u16>(ptr + W_HEADER_LEN);
+  if (hl != (type == WT_STATUS ? W_STATUS_LEN : W_REQUEST_LEN)) return fault(R_HEADER_LEN, W_HEADER_LEN);
+  let body = len;
+  if (flags & WF_AUTH) {
+    if (body < W_TAG_LEN) return fault(R_SHORT, len);
+    body -= W_TAG_LEN;
+  }
+  if (body < hl) return fault(R_SHORT, len);
+  dgEnd = ptr + body;
+  if (type != WT_STATUS) {
+    if (<u32>load<u8>(ptr + W_TARGET) > WTG_RANGE) return fault(R_FLAGS, W_TARGET);
+    if (<u32>load<u8>(ptr + W_REQ_FLAGS) & ~WRF_FULL) return fault(R_FLAGS, W_REQ_FLAGS);
+    return body == hl ? 0 : fault(R_TRAILING, hl);
+  }
+
+  let parts = <u32>load<u16>(ptr + W_PARTS);
+  if (parts == 0 || parts > MAX_PARTS) return fault(R_PART, W_PARTS);
+  if (<u32>load<u16>(ptr + W_PART) >= parts) return fault(R_PART, W_PART);
+  if (<u32>load<u16>(ptr + W_UPDATE_SECTIONS) >= (1 << SECTIONS)) return fault(R_SECTION, W_UPDATE_SECTIONS);
+  let p: u32 = hl;
+  let n = <u32>load<u8>(ptr + W_NSECTIONS);
+  for (let i: u32 = 0; i < n; i++) {
+    // a section header cut short: the fault is where the bytes end
+    if (body - p < WS_HEADER_LEN) return fault(R_SECTION_LEN, body);
+    let sec = <u32>load<u8>(ptr + p + WS_SECTION);
+    if (sec >= SECTIONS) return fault(R_SECTION, p + WS_SECTION);
+    if (<u32>load<u8>(ptr + p + WS_FLAGS) & ~(WSF_FIRST | WSF_LAST)) return fault(R_SECTION, p + WS_FLAGS);
+    let l = <u32>load<u16>(ptr + p + WS_LENGTH);
+    if (body - p - WS_HEADER_LEN < l) return fault(R_SECTION_LEN, p + WS_LENGTH);
+    if (sec == SEC_STATFS && l != 16) return fault(R_SECTION_LEN, p + WS_LENGTH);
+    p += WS_HEADER_LEN + l;
+    sectionsWalked++;
+  }
+  if (p != body) return fault(R_TRAILING, p);
+  return 0;
+}
 
 /**
  * Checks the structure of the len-byte datagram at ptr, which must be of type want (WT_*).
@@ -108,45 +184,8 @@ let dgEnd: usize = 0; // end of the sections (the tag, if any, follows)
  */
 export function wireCheck(ptr: usize, len: u32, want: u32): u32 {
   count(C_RECEIVED);
-  dgPtr = ptr;
-  if (len < W_COMMON_LEN) return reject(R_SHORT);
-  if (load<u32>(ptr + W_MAGIC) != WIRE_MAGIC) return reject(R_MAGIC);
-  if (<u32>load<u8>(ptr + W_VERSION) != WIRE_VERSION) return reject(R_VERSION);
-  let type = <u32>load<u8>(ptr + W_TYPE);
-  if (type != want) return reject(R_TYPE);
-  let flags = <u32>load<u16>(ptr + W_FLAGS);
-  let keyId = <u32>load<u16>(ptr + W_KEY_ID);
-  if (flags & ~WF_AUTH || (flags & WF_AUTH) != (keyId != 0 ? WF_AUTH : 0)) return reject(R_FLAGS);
-  let hl = <u32>load<u16>(ptr + W_HEADER_LEN);
-  if (hl != (type == WT_STATUS ? W_STATUS_LEN : W_REQUEST_LEN)) return reject(R_HEADER_LEN);
-  let body = len;
-  if (flags & WF_AUTH) {
-    if (body < W_TAG_LEN) return reject(R_SHORT);
-    body -= W_TAG_LEN;
-  }
-  if (body < hl) return reject(R_SHORT);
-  dgEnd = ptr + body;
-  if (type == WT_REQUEST) {
-    if (<u32>load<u8>(ptr + W_TARGET) > WTG_RANGE || <u32>load<u8>(ptr + W_REQ_FLAGS) & ~WRF_FULL) return reject(R_FLAGS);
-    return body == hl ? 0 : reject(R_TRAILING);
-  }
-
-  let parts = <u32>load<u16>(ptr + W_PARTS);
-  if (parts == 0 || parts > MAX_PARTS || <u32>load<u16>(ptr + W_PART) >= parts) return reject(R_PART);
-  if (<u32>load<u16>(ptr + W_UPDATE_SECTIONS) >= (1 << SECTIONS)) return reject(R_SECTION);
-  let p = ptr + hl;
-  let n = <u32>load<u8>(ptr + W_NSECTIONS);
-  for (let i: u32 = 0; i < n; i++) {
-    if (dgEnd - p < WS_HEADER_LEN) return reject(R_SECTION_LEN);
-    let sec = <u32>load<u8>(p + WS_SECTION);
-    if (sec >= SECTIONS || <u32>load<u8>(p + WS_FLAGS) & ~(WSF_FIRST | WSF_LAST)) return reject(R_SECTION);
-    let l = <usize>load<u16>(p + WS_LENGTH);
-    if (dgEnd - p - WS_HEADER_LEN < l) return reject(R_SECTION_LEN);
-    if (sec == SEC_STATFS && l != 16) return reject(R_SECTION_LEN);
-    p += <usize>WS_HEADER_LEN + l;
-  }
-  if (p != dgEnd) return reject(R_TRAILING);
-  return 0;
+  let why = wireValidate(ptr, len, want);
+  return why ? reject(why) : 0;
 }
 
 /** The node number of the status datagram last checked (NODE_UNSET if the sender has none). */
@@ -194,11 +233,14 @@ export function wireApply(node: i32, pr: usize, addr: usize, recvMs: f64, downAf
   let seq = load<u64>(d + W_SEQ);
   let known = (load<u64>(r + NODE_PRESENT) & fbit(F_INSTANCE)) != 0;
   let cur = load<u64>(r + NODE_INSTANCE);
-  if (known && inst < cur) {
+  // an instance id is its sender's start in µs: one from more than a day ahead of the master's
+  // clock is not a real start, and must not hold the node number against real ones for good
+  let implausible = <f64>cur > (recvMs + 86400000) * 1000;
+  if (known && inst < cur && !implausible) {
     count(C_CONFLICTS); // two senders claim this node number: the newer instance wins
     return reject(R_STALE_INSTANCE);
   }
-  let fresh = !known || inst > cur;
+  let fresh = !known || inst > cur || (implausible && inst != cur);
   let last = load<u64>(r + NODE_MSG_SEQ);
   let newest = fresh || seq > last;
   // replay window (as IPsec and DTLS): bit i is sequence last - i, seen; checked here, and
@@ -222,11 +264,15 @@ export function wireApply(node: i32, pr: usize, addr: usize, recvMs: f64, downAf
   let part = <u32>load<u16>(d + W_PART);
   let started = load<u16>(r + NODE_UPDATE_PARTS) != 0;
   if (fresh || !started || <i32>(uid - load<u32>(r + NODE_UPDATE)) > 0) {
-    // a new update: an unfinished one is abandoned (its rate would span two intervals)
+    // a new update: an unfinished one is abandoned (its rate would span two intervals, and
+    // its cpuinfo, static, would stay partial until the master asks for it again)
+    beginWrite(off);
     if (started && load<u16>(r + NODE_UPDATE_GOT) < load<u16>(r + NODE_UPDATE_PARTS)) {
       store<f64>(r + NODE_NET_PREV_TIME, 0);
+      if (load<u16>(r + NODE_UPDATE_SECTIONS) & (1 << SEC_CPUINFO)) {
+        store<u32>(r + NODE_STATE, load<u32>(r + NODE_STATE) | NSTATE_CIS_PARTIAL);
+      }
     }
-    beginWrite(off);
     store<u32>(r + NODE_UPDATE, uid);
     store<u16>(r + NODE_UPDATE_PARTS, <u16>parts);
     store<u16>(r + NODE_UPDATE_GOT, 0);
@@ -246,6 +292,7 @@ export function wireApply(node: i32, pr: usize, addr: usize, recvMs: f64, downAf
   beginWrite(off);
   if (failpoint == node) unreachable(); // fault injection for the tests of trap recovery
   let ok = true;
+  let netOrder = part << 16; // file order of interfaces across a split net/dev
   let p = d + W_STATUS_LEN;
   let n = <u32>load<u8>(d + W_NSECTIONS);
   for (let i: u32 = 0; i < n && ok; i++) {
@@ -253,12 +300,14 @@ export function wireApply(node: i32, pr: usize, addr: usize, recvMs: f64, downAf
     let flags = <u32>load<u8>(p + WS_FLAGS);
     let l = <usize>load<u16>(p + WS_LENGTH);
     let st = parseSection(pr, sec, p + WS_HEADER_LEN, l);
+    let entries = sec == SEC_NETDEV ? load<u32>(pr + NODE_IFS + EXT_COUNT) : 0;
     if (st & (S_BAD_FIELD | S_OVERFLOW)) count(C_BAD_SECTIONS);
-    if (st & S_LIMIT) count(C_LIMITS);
     store<f64>(pr + NODE_SAMPLE_TIMES + (sec << 3), load<f64>(p + WS_TIME));
     let whole = (flags & (WSF_FIRST | WSF_LAST)) == (WSF_FIRST | WSF_LAST);
     r = table + off;
-    ok = applySection(off, pr, sec, whole, (flags & WSF_FIRST) != 0, uid, part);
+    ok = applySection(off, pr, sec, whole, (flags & WSF_FIRST) != 0, uid, netOrder);
+    if ((st & S_LIMIT) || limitHit) count(C_LIMITS);
+    netOrder += entries; // a second net/dev chunk in one datagram follows the first
     p += <usize>WS_HEADER_LEN + l;
   }
   r = table + off;
@@ -267,6 +316,9 @@ export function wireApply(node: i32, pr: usize, addr: usize, recvMs: f64, downAf
   let got = load<u16>(r + NODE_UPDATE_GOT) + 1;
   store<u16>(r + NODE_UPDATE_GOT, got);
   if (<u32>got == parts) {
+    if (load<u16>(r + NODE_UPDATE_SECTIONS) & (1 << SEC_CPUINFO)) {
+      store<u32>(r + NODE_STATE, load<u32>(r + NODE_STATE) & ~NSTATE_CIS_PARTIAL);
+    }
     completeUpdate(off);
     count(C_UPDATES);
   }
@@ -280,7 +332,9 @@ export function wireApply(node: i32, pr: usize, addr: usize, recvMs: f64, downAf
   let offset = recvMs - load<f64>(d + W_SEND_TIME);
   if (known && abs<f64>(offset - load<f64>(r + NODE_CLOCK_OFFSET)) > 1000) count(C_CLOCK_JUMPS);
   store<f64>(r + NODE_CLOCK_OFFSET, offset);
-  store<u32>(r + NODE_DOWN_AFTER, downAfterMs ? downAfterMs : 3 * max<u32>(load<u32>(d + W_INTERVAL), 1000));
+  // three intervals of the node's, saturated: a huge interval must not wrap to a tiny one
+  let downAfter = downAfterMs ? <u64>downAfterMs : 3 * <u64>max<u32>(load<u32>(d + W_INTERVAL), 1000);
+  store<u32>(r + NODE_DOWN_AFTER, <u32>min<u64>(downAfter, 0xffffffff));
   if (newest) {
     store<u64>(r + NODE_INSTANCE, inst);
     store<u64>(r + NODE_MSG_SEQ, seq);
@@ -297,7 +351,8 @@ export function wireApply(node: i32, pr: usize, addr: usize, recvMs: f64, downAf
     store<u64>(r + NODE_PRESENT, load<u64>(r + NODE_PRESENT) | meta);
   }
   endWrite(off);
-  wireNeedsStatic = (load<u64>(r + NODE_PRESENT) & fbit(F_SECTION + SEC_CPUINFO)) == 0;
+  wireNeedsStatic =
+    (load<u64>(r + NODE_PRESENT) & fbit(F_SECTION + SEC_CPUINFO)) == 0 || (load<u32>(r + NODE_STATE) & NSTATE_CIS_PARTIAL) != 0;
   if (!ok) return reject(R_NO_SPACE);
   count(C_ACCEPTED);
   return 0;

@@ -1,12 +1,14 @@
 // Builds everything users run: the WASM core (asc), then one bundle per program (esbuild),
 // each with the core inlined and the native mmap addon left outside. `--tests` also bundles
-// tests/**/*.test.ts into build/tests/ for node --test (Node 20 cannot run .ts itself), and
-// `--bench` bench/*.ts into build/bench/.
+// tests/**/*.test.ts into build/tests/ for node --test (Node 20 cannot run .ts itself),
+// `--bench` bench/*.ts into build/bench/, and `--man` writes the manual pages man/*.[18]
+// from the programs' option specs (man/src/).
 
 import { build } from "esbuild";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { buildWeb } from "./build-web.mjs";
 
 const root = new URL("..", import.meta.url).pathname;
 const args = new Set(process.argv.slice(2));
@@ -14,6 +16,7 @@ const args = new Set(process.argv.slice(2));
 mkdirSync(join(root, "build"), { recursive: true });
 const asc = join(root, "node_modules/.bin/asc");
 execFileSync(asc, ["assembly/index.ts", "--config", "asconfig.json", "--target", "release"], { cwd: root, stdio: "inherit" });
+await buildWeb(root); // beostatus' page script, embedded in build/beostatus.js
 
 const common = {
   bundle: true,
@@ -51,4 +54,8 @@ if (args.has("--tests")) {
 if (args.has("--bench")) {
   const benches = collect(join(root, "bench"), (f) => f.endsWith(".ts"));
   await build({ ...common, entryPoints: benches, outdir: join(root, "build/bench"), outbase: join(root, "bench") });
+}
+if (args.has("--man")) {
+  await build({ ...common, entryPoints: [join(root, "man/src/main.ts")], outfile: join(root, "build/man.js"), sourcemap: false });
+  execFileSync(process.execPath, [join(root, "build/man.js")], { stdio: "inherit" });
 }

@@ -143,9 +143,10 @@ export class Authenticator {
   verify(datagram: Uint8Array): { reason: number; key: Key | null } {
     const L = this.L;
     if (this.mode === "off") return { reason: 0, key: null };
-    if (datagram.length < L.W_COMMON_LEN + L.W_TAG_LEN) return { reason: L.R_SHORT, key: null };
+    if (datagram.length < L.W_COMMON_LEN) return { reason: L.R_SHORT, key: null };
     const dv = new DataView(datagram.buffer, datagram.byteOffset, datagram.byteLength);
     if (!(dv.getUint16(L.W_FLAGS, true) & L.WF_AUTH)) return { reason: L.R_NO_AUTH, key: null };
+    if (datagram.length < L.W_COMMON_LEN + L.W_TAG_LEN) return { reason: L.R_SHORT, key: null };
     const key = this.ring?.byId(dv.getUint16(L.W_KEY_ID, true));
     if (!key) return { reason: L.R_UNKNOWN_KEY, key: null };
     const body = datagram.length - L.W_TAG_LEN;

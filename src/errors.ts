@@ -46,3 +46,34 @@ export function parseMessage(
   })();
   return `${file}${where}: ${statusWords(outcome.status, layout)}`;
 }
+
+/** The words docs/protocol.md uses for each rejection reason R_*, by name. */
+const REASON_WORDS: Array<[string, string]> = [
+  ["R_SHORT", "shorter than its header"],
+  ["R_MAGIC", "a wrong magic (not \"BSTW\")"],
+  ["R_VERSION", "another wire version"],
+  ["R_TYPE", "an unknown type, or one this side does not take"],
+  ["R_FLAGS", "unknown flag bits, or a key id that does not match the flags"],
+  ["R_HEADER_LEN", "a header length other than its type's"],
+  ["R_PART", "a part index or count out of range"],
+  ["R_SECTION", "an unknown section or section flags"],
+  ["R_SECTION_LEN", "a section longer than what remains"],
+  ["R_TRAILING", "bytes after the last section"],
+  ["R_AUTH", "a bad or missing authentication tag"],
+  ["R_NODE", "a node number that cannot be placed"],
+  ["R_STALE_INSTANCE", "an older instance of its node"],
+  ["R_DUPLICATE", "a datagram or part received already"],
+  ["R_STALE_UPDATE", "a part of an update older than the one in progress"],
+  ["R_NO_SPACE", "the node table is full"],
+  ["R_REPLAY", "a replay"],
+  ["R_SOURCE", "a sender outside --allow"],
+  ["R_TOO_LARGE", "larger than the input buffer"],
+];
+
+/** A rejection reason R_* in words: its short name and what it means ("section_len: a section longer than what remains"). */
+export function reasonWords(reason: number, layout: Layout): string {
+  for (const [name, text] of REASON_WORDS) if (layout[name] === reason) return `${name.slice(2).toLowerCase()}: ${text}`;
+  // a reason newer than this list still has its name in the layout
+  const named = Object.entries(layout).find(([name, value]) => name.startsWith("R_") && value === reason);
+  return named ? named[0].slice(2).toLowerCase() : `reason ${reason}`;
+}

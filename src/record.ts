@@ -121,6 +121,16 @@ export class RecordReader {
     return this.dv.getUint32(at, true);
   }
 
+  f64(at: number): number {
+    return this.dv.getFloat64(at, true);
+  }
+
+  /** A view of len raw bytes at at (a copy is the caller's: under a sequence lock the bytes may change). */
+  bytes(at: number, len: number): Uint8Array {
+    if (at < 0 || at + len > this.mem.length) throw new RangeError(`bytes ${at}..${at + len} outside ${this.mem.length}`);
+    return this.mem.subarray(at, at + len);
+  }
+
   /** A u64 as a number when exact, else a BigInt. */
   u64(at: number): U64 {
     const lo = this.dv.getUint32(at, true);

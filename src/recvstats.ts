@@ -47,8 +47,8 @@ export const PROGRAM: Program = {
   version: VERSION,
 };
 
-/** A node that appeared without its cpuinfo is asked for a full update at most this often. */
-const STATIC_REQUEST_EVERY_MS = 10_000;
+/** A node without its cpuinfo (or with part of it) is asked for a full update at most this often. */
+const STATIC_REQUEST_EVERY_MS = 5_000;
 const HEARTBEAT_MS = 1000;
 
 export interface Options {
@@ -246,7 +246,8 @@ export class Collector {
       return this.dropped(L.R_KEY_SCOPE, address, node);
     }
     const now = Date.now();
-    if (this.o.maxSkewMs && Math.abs(now - msg.readDoubleLE(L.W_SEND_TIME)) > this.o.maxSkewMs) {
+    // !(<=) so that a send time that is not a number is rejected too
+    if (this.o.maxSkewMs && !(Math.abs(now - msg.readDoubleLE(L.W_SEND_TIME)) <= this.o.maxSkewMs)) {
       core.counterAdd(L.C_REJECT + L.R_SKEW);
       return this.dropped(L.R_SKEW, address, node);
     }

@@ -246,7 +246,9 @@ export class Agent {
     }
     const me = this.core.requestFor(this.o.node ?? L.NODE_UNSET);
     if (!me) return;
-    const newInterval = this.core.requestInterval();
+    // a master may slow a node down or speed it up, within reason: never below a second, nor above a day
+    const asked = this.core.requestInterval();
+    const newInterval = asked === 0 ? 0 : Math.min(Math.max(asked, 1000), 86_400_000);
     if (newInterval > 0 && newInterval !== this.intervalMs) {
       this.intervalMs = newInterval;
       this.log.info(`reporting interval set to ${newInterval} ms by a request`);

@@ -87,14 +87,22 @@ function fchmodDir(dir: string): void {
 
 /** A descriptor of the file about to be replaced, to flag it; null when there is none we may write. */
 function openOld(file: string, warnings: string[]): number | null {
+  let fd: number;
   try {
-    return openSync(file, constants.O_RDWR | constants.O_NOFOLLOW);
+    fd = openSync(file, constants.O_RDWR | constants.O_NOFOLLOW);
   } catch (err) {
     const code = errno(err);
     if (code === "EACCES" || code === "EPERM") warnings.push(`${file}: cannot flag the old file superseded (${code})`);
     else if (code !== "ENOENT" && code !== "ELOOP") throw err;
     return null;
   }
+  // only a file of our own is ever written: a planted hard link to someone's file is not
+  const st = fstatSync(fd);
+  if (!st.isFile() || st.nlink !== 1 || st.uid !== process.getuid?.()) {
+    closeSync(fd);
+    return null;
+  }
+  return fd;
 }
 
 /** An Int32Array over all of a mapping, for the Atomics of the sequence locks. */

@@ -244,7 +244,7 @@ export class Core {
 
   /** The reporting interval (ms) the request last checked sets, 0 to keep the current one. */
   requestInterval(): number {
-    return this.x.requestInterval();
+    return this.x.requestInterval() >>> 0;
   }
 
   /** How many nodes the request last checked addresses (for all nodes: as many as the master knows). */

@@ -7,14 +7,14 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { parseMachine } from "../../src/machine";
 import { Core } from "../../src/wasm";
-import { PROC_SECTIONS, ProcSection, mutatedFixture, randomInput, structuredInput } from "../helpers/arbitraries";
-import { KNOWN_CORE_BUGS, parsedView, referenceParse } from "../reference";
+import { PROC_SECTIONS, ProcSection } from "../helpers/arbitraries";
+import { AS_CORE_TODAY, InputKind, PARSER_INPUTS, agree as agreeOn } from "../helpers/differential";
+import { referenceParse } from "../reference";
 import { L } from "../reference/text";
 
 /** Inputs per parser: random bytes, structured lines, mutated fixtures. */
-const RUNS = { random: 3000, structured: 4000, mutated: 3000 };
+const RUNS: Record<InputKind, number> = { random: 3000, structured: 4000, mutated: 3000 };
 const scale = process.env.FUZZ_RUNS ? Number(process.env.FUZZ_RUNS) / 10000 : 1;
 
 /**
@@ -24,38 +24,17 @@ const scale = process.env.FUZZ_RUNS ? Number(process.env.FUZZ_RUNS) / 10000 : 1;
  */
 const cores = new Map<ProcSection, Core>(PROC_SECTIONS.map((s) => [s, new Core(1)]));
 
-/** Bytes shown in a failure message: JSON of the latin1 text, so NUL, CR and high bytes are visible. */
-const show = (bytes: Uint8Array): string => JSON.stringify(Buffer.from(bytes).toString("latin1"));
-
-/**
- * The reference reproduces the core's known bugs (each has a failing test in
- * regressions.test.ts), so that every input is compared in full rather than skipped.
- */
-const AS_CORE_TODAY = new Set(KNOWN_CORE_BUGS);
-
 /** Asserts that the core and the reference agree on one file of a section. */
-function agree(section: ProcSection, bytes: Uint8Array): void {
-  const files = { [section]: bytes };
-  const ref = referenceParse(files, AS_CORE_TODAY);
-  const got = parseMachine(cores.get(section)!, files, -1, 0);
-  assert.deepStrictEqual(got.outcomes, ref.outcomes, `outcome of ${section} ${show(bytes)}`);
-  assert.deepStrictEqual(parsedView(got.status), ref.view, `values of ${section} ${show(bytes)}`);
-}
-
-const inputs: Record<keyof typeof RUNS, (s: ProcSection) => fc.Arbitrary<Uint8Array>> = {
-  random: () => randomInput,
-  structured: structuredInput,
-  mutated: mutatedFixture,
-};
+const agree = (section: ProcSection, bytes: Uint8Array): void => agreeOn(cores.get(section)!, section, bytes);
 
 for (const section of PROC_SECTIONS) {
-  for (const kind of Object.keys(RUNS) as Array<keyof typeof RUNS>) {
+  for (const kind of Object.keys(RUNS) as InputKind[]) {
     test(`${section}: the core and the reference agree on ${kind} input`, () => {
       const seed = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : Math.floor(Math.random() * 2 ** 31);
       const numRuns = Math.max(1, Math.round(RUNS[kind] * scale));
       console.log(`differential ${section} ${kind}: seed ${seed}, ${numRuns} runs (replay with FUZZ_SEED=${seed})`);
       fc.assert(
-        fc.property(inputs[kind](section), (bytes) => agree(section, bytes)),
+        fc.property(PARSER_INPUTS[kind](section), (bytes) => agree(section, bytes)),
         { seed, numRuns },
       );
     });

@@ -1,0 +1,343 @@
+// What an attacker on the cluster network, a broken network or a bug can do to the shipped
+// daemons, on loopback: forged, replayed or out-of-scope datagrams and forged requests are
+// rejected and counted with a key configured, and the published data is unchanged; a key
+// file others can read is refused; 30% loss corrupts nothing; kernel drops are counted; a
+// trap in the core loses no node; files planted in the shm dir are never followed.
+
+import assert from "node:assert/strict";
+import dgram from "node:dgram";
+import { chmodSync, chownSync, linkSync, lstatSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { Authenticator, KeyRing } from "../../src/auth";
+import { parseMachine } from "../../src/machine";
+import { readProcRoot } from "../../src/proc";
+import type { NodeStatus } from "../../src/record";
+import { ShmReader } from "../../src/shm";
+import { random } from "../../src/simulate";
+import { Core } from "../../src/wasm";
+import { Encoder, Update, encodeRequest } from "../../src/wire";
+import { freePortPair, spawnProgram, stopAll, tempDir, waitFor } from "../helpers/cluster";
+import { FIXTURES } from "../helpers/paths";
+
+after(stopAll);
+
+const L = new Core(1).layout;
+const KVM = join(FIXTURES, "kvm-x86_64-2cpu-linux6.18");
+const K1 = "11".repeat(32);
+const K2 = "22".repeat(32);
+const KM = "33".repeat(32);
+
+/** What parsing determines of a node (identity and timing aside). */
+function parsed(n: NodeStatus): Partial<NodeStatus> {
+  const { cpu_count, MHz, cpuinfo, loadavg, meminfo, stat_cpu, net_dev, stat, failed } = n;
+  return { cpu_count, MHz, cpuinfo, loadavg, meminfo, stat_cpu, net_dev, stat, failed };
+}
+
+function keyFile(dir: string, name: string, text: string, mode = 0o600): string {
+  const f = join(dir, name);
+  writeFileSync(f, text);
+  chmodSync(f, mode);
+  return f;
+}
+
+/** recvstats on lo with a key file: key 1 covers nodes 0-9, key 2 node 20, key 9 the master. */
+async function securedCluster(extra: string[] = []) {
+  const t = tempDir();
+  const keys = keyFile(t.dir, "master.keys", `1 ${K1} 0-9\n2 ${K2} 20\n9 ${KM} -1\n`);
+  const port = await freePortPair();
+  const shm = join(t.dir, "shm");
+  const recv = spawnProgram("recvstats", ["-d", "-p", String(port), "--shm-dir", shm, "--key-file", keys, ...extra]);
+  await waitFor("recvstats", () => (recv.stderr().includes("listening") ? true : undefined));
+  const send = (node: number, file: string, more: string[] = []) =>
+    spawnProgram("sendstats", ["--once", "-p", String(port), "-n", String(node), "--proc-root", KVM, "--key-file", file, ...more]);
+  const nodeKeys = keyFile(t.dir, "node.keys", `1 ${K1} 0-9\n9 ${KM} -1\n`);
+  return { t, port, shm, recv, send, nodeKeys, keys };
+}
+
+/** Datagrams of one update of the kvm capture for node, signed with keyHex (id) unless unsigned. */
+function forge(node: number, opts: { key?: [number, string, string?]; instance?: bigint; seq0?: bigint } = {}): Buffer[] {
+  const core = new Core(1);
+  const files = readProcRoot(KVM);
+  const f: Update["files"] = {};
+  for (const [k, v] of Object.entries(files)) f[k as keyof Update["files"]] = { text: v!, sampleMs: Date.now() };
+  let seq = opts.seq0 ?? 0n;
+  const ds = new Encoder(core, 1472).encode(
+    { node, hostname: "forger", instance: opts.instance ?? BigInt(Date.now()) * 1000n, updateId: 1, intervalMs: 5000, userHz: 100, arch: 1, files: f },
+    () => ++seq,
+  ).datagrams;
+  if (!opts.key) return ds;
+  const t = tempDir();
+  const [id, hex, scope] = opts.key;
+  const ring = KeyRing.load(keyFile(t.dir, "k", `${id} ${hex}${scope ? ` ${scope}` : ""}\n`));
+  t.remove();
+  const auth = new Authenticator(L, ring, "required");
+  return ds.map((d) => auth.sign(d, node));
+}
+
+async function sendRaw(port: number, ds: Buffer[], target = 3040): Promise<void> {
+  const s = dgram.createSocket("udp4");
+  for (const d of ds) await new Promise<void>((r) => s.send(d, port || target, "127.0.0.1", () => r()));
+  s.close();
+}
+
+test("with a key, an authenticated node is published; forged and out-of-scope datagrams are rejected and counted, the data unchanged", async () => {
+  const c = await securedCluster();
+  const s = c.send(3, c.nodeKeys);
+  assert.equal(await s.exited, 0, s.stderr());
+  const reader = ShmReader.open(c.shm);
+  const before = await waitFor("node 3", () => reader.node(3)?.stat ?? undefined);
+  assert.ok(before);
+  const snapshot = JSON.stringify(parsed(reader.node(3)!));
+  const rejected = () => reader.header().rejected;
+
+  // each spoof on its own, each counted under its own reason
+  const spoofs: Array<[string, Buffer[], string]> = [
+    ["no tag at all", forge(3), "no_auth"],
+    ["a wrong tag", forge(3, { key: [1, "44".repeat(32)] }), "auth"],
+    ["an unknown key id", forge(3, { key: [5, K1] }), "unknown_key"],
+    ["a key that does not cover the node", forge(3, { key: [2, K2] }), "key_scope"],
+  ];
+  for (const [what, ds, why] of spoofs) {
+    const n0 = rejected()[why] ?? 0;
+    await sendRaw(c.port, ds);
+    await waitFor(`${what} counted`, () => (rejected()[why] >= n0 + ds.length ? true : undefined));
+  }
+  // node 20 with its own key is fine; with node 3's key it is not
+  await sendRaw(c.port, forge(20, { key: [2, K2, "20"] }));
+  await waitFor("node 20", () => reader.node(20)?.stat ?? undefined);
+  assert.equal(JSON.stringify(parsed(reader.node(3)!)), snapshot, "node 3's data unchanged");
+  assert.equal(reader.node(3)!.name !== "forger", true);
+  reader.close();
+  await c.recv.stop();
+  c.t.remove();
+});
+
+test("a replayed datagram and an older instance of a node are rejected, and change nothing", async () => {
+  const c = await securedCluster();
+  const instance = BigInt(Date.now()) * 1000n;
+  const first = forge(4, { key: [1, K1], instance, seq0: 100n });
+  await sendRaw(c.port, first);
+  const reader = ShmReader.open(c.shm);
+  await waitFor("node 4", () => reader.node(4)?.stat ?? undefined);
+  const snapshot = JSON.stringify(reader.node(4));
+  const r0 = reader.header().rejected;
+  // the very same datagrams again (a replay), and a valid update of an older start of sendstats
+  await sendRaw(c.port, first);
+  await sendRaw(c.port, forge(4, { key: [1, K1], instance: instance - 1n, seq0: 1000n }));
+  await waitFor("the rejections counted", () => {
+    const r = reader.header().rejected;
+    return r.replay >= r0.replay + first.length && r.stale_instance >= r0.stale_instance + 1 ? true : undefined;
+  });
+  assert.equal(JSON.stringify(reader.node(4)), snapshot);
+  reader.close();
+  await c.recv.stop();
+  c.t.remove();
+});
+
+test("a forged or replayed request changes no node's rate and triggers no answer", async () => {
+  const c = await securedCluster();
+  // a node that reports once an hour: only an authentic request makes it send again
+  const node = spawnProgram("sendstats", ["-d", "-p", String(c.port), "-n", "5", "-r", "3600", "--proc-root", KVM, "--key-file", c.nodeKeys]);
+  const reader = ShmReader.open(c.shm);
+  await waitFor("node 5's first report", () => reader.node(5)?.stat ?? undefined);
+  const updates = () => reader.header().counters.updates;
+  const u0 = updates();
+  const request = (full: boolean, intervalMs: number) =>
+    encodeRequest(L, { instance: BigInt(Date.now()) * 1000n, seq: 1n, target: "all", full, intervalMs, count: 1 });
+  const group = dgram.createSocket("udp4");
+  await new Promise<void>((r) => group.bind(0, "127.0.0.1", () => r()));
+  group.setMulticastInterface("127.0.0.1");
+  const toNodes = async (d: Buffer) => new Promise<void>((r) => group.send(d, c.port + 1, "239.255.11.224", () => r()));
+  // unsigned, then signed with a key that is not the master's
+  await toNodes(request(true, 100));
+  await toNodes(forge(0, { key: [1, K1] })[0]); // a status on the request port: not a request
+  const nodeKeyAuth = new Authenticator(L, KeyRing.load(c.nodeKeys), "required");
+  await toNodes(nodeKeyAuth.sign(request(true, 100), 3)); // key 1 covers 0-9, not the master (-1)
+  await new Promise((r) => setTimeout(r, 2500));
+  assert.equal(updates(), u0, "no answer to a forged request");
+  // an authentic one is answered within its spread (a second), once; its replay is not
+  const masterAuth = new Authenticator(L, KeyRing.load(c.keys), "required");
+  const authentic = masterAuth.sign(request(true, 0), -1);
+  await toNodes(authentic);
+  await waitFor("the answer", () => (updates() > u0 ? true : undefined), 5000);
+  const u1 = updates();
+  await toNodes(authentic);
+  await new Promise((r) => setTimeout(r, 2500));
+  assert.equal(updates(), u1, "a replayed request is ignored");
+  assert.match(node.stderr(), /a replayed request was ignored/);
+  group.close();
+  reader.close();
+  await node.stop();
+  await c.recv.stop();
+  c.t.remove();
+});
+
+test("a key file that group or others can read is refused: exit 1, one line", async () => {
+  const t = tempDir();
+  const bad = keyFile(t.dir, "keys", `1 ${K1}\n`, 0o644);
+  const port = await freePortPair();
+  for (const program of ["recvstats", "sendstats"]) {
+    const p = spawnProgram(program, ["-d", "-p", String(port), "--shm-dir", join(t.dir, "shm"), "--key-file", bad].filter((a) => program === "recvstats" || !a.includes("shm")));
+    assert.equal(await p.exited, 1, p.stderr());
+    assert.match(p.stderr(), /mode 644 lets group or others read it/);
+  }
+  t.remove();
+});
+
+test("--auth off warns at start; --auth required needs a key file", async () => {
+  const t = tempDir();
+  const port = await freePortPair();
+  const off = spawnProgram("recvstats", ["-d", "-p", String(port), "--shm-dir", join(t.dir, "shm")]);
+  await waitFor("the warning", () => (off.stderr().includes("--auth off: any host") ? true : undefined));
+  await off.stop();
+  const r = spawnProgram("recvstats", ["-d", "--auth", "required", "--shm-dir", join(t.dir, "shm")]);
+  assert.equal(await r.exited, 2);
+  assert.match(r.stderr(), /--auth required needs --key-file/);
+  t.remove();
+});
+
+test("30% of datagrams lost on the way: nothing corrupted, gaps counted, complete again after the next updates", async () => {
+  const t = tempDir();
+  const port = await freePortPair();
+  const shm = join(t.dir, "shm");
+  // recvstats takes status only from the relay's address (127.0.0.2), not sendstats' own
+  // multicast, while its requests still reach sendstats directly
+  const recv = spawnProgram("recvstats", ["-d", "-p", String(port), "--shm-dir", shm, "--allow", "127.0.0.2/32"]);
+  await waitFor("recvstats", () => (recv.stderr().includes("listening") ? true : undefined));
+  const rand = random(42);
+  let lossy = true;
+  let dropped = 0;
+  const relay = dgram.createSocket("udp4");
+  relay.on("message", (m) => {
+    if (lossy && rand() < 0.3) dropped++;
+    else relay.send(m, port, "127.0.0.1");
+  });
+  await new Promise<void>((r) => relay.bind(0, "127.0.0.2", () => r()));
+  try {
+    const big = join(FIXTURES, "hp-bl920gen8-x86_64-480cpu");
+    const node = spawnProgram("sendstats", ["-d", "-p", String(port), "-n", "6", "-r", "0.3", "--proc-root", big, "--to", `127.0.0.2:${relay.address().port}`]);
+    const reader = ShmReader.open(shm);
+    const expected = parsed(parseMachine(new Core(8), readProcRoot(big), 6).status);
+    const until = Date.now() + 3000;
+    while (Date.now() < until) {
+      // whatever arrived is consistent: every CPU listed is one of the capture's, with its values
+      const n = reader.node(6);
+      if (n?.stat_cpu) for (const c of n.stat_cpu) assert.deepEqual(c, expected.stat_cpu![c.cpu]);
+      if (n?.cpuinfo) for (const c of n.cpuinfo) assert.deepEqual(c, expected.cpuinfo![c.cpu!]);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.ok(dropped > 10, `${dropped} dropped`);
+    assert.ok(reader.header().counters.seq_gaps > 0, "gaps counted");
+    lossy = false;
+    // stat with the next update; cpuinfo (static) when the master asks for the part it lacks
+    await waitFor("node 6 complete again", () => {
+      const n = reader.node(6);
+      return n && JSON.stringify(parsed(n)) === JSON.stringify(expected) ? true : undefined;
+    }, 40_000);
+    assert.ok(reader.header().rejected.source > 0, "sendstats' own multicast was refused by --allow");
+    reader.close();
+    await node.stop();
+  } finally {
+    // the relay's socket would keep the test process alive
+    relay.close();
+    await recv.stop();
+    t.remove();
+  }
+});
+
+test("an overflowing receive buffer: kernel drops are counted, and a short --rcvbuf is reported", async () => {
+  const t = tempDir();
+  const port = await freePortPair();
+  const shm = join(t.dir, "shm");
+  // more than the kernel allows (net.core.rmem_max): the grant is read back and the shortfall said
+  const rmemMax = Number(readFileSync("/proc/sys/net/core/rmem_max", "utf8"));
+  const greedy = spawnProgram("recvstats", ["-d", "-p", String(port), "--shm-dir", join(t.dir, "greedy"), "--rcvbuf", String(rmemMax + (1 << 20))]);
+  await waitFor("recvstats", () => (greedy.stderr().includes("listening") ? true : undefined));
+  assert.match(greedy.stderr(), new RegExp(`--rcvbuf ${rmemMax + (1 << 20)}: the kernel granted ${rmemMax} bytes \\(raise net.core.rmem_max\\)`));
+  await greedy.stop();
+  // a small buffer, then a flood while recvstats is stopped
+  const recv = spawnProgram("recvstats", ["-d", "-p", String(port), "--shm-dir", shm, "--rcvbuf", "4096"]);
+  await waitFor("recvstats", () => (recv.stderr().includes("listening") ? true : undefined));
+  // stop it, fill its buffer far beyond any size, let it go: the kernel dropped the rest
+  recv.child.kill("SIGSTOP");
+  const ds = forge(1);
+  const s = dgram.createSocket("udp4");
+  for (let i = 0; i < 2_000; i++) s.send(ds[0], port, "127.0.0.1");
+  await new Promise((r) => setTimeout(r, 500));
+  s.close();
+  recv.child.kill("SIGCONT");
+  const reader = ShmReader.open(shm);
+  const drops = await waitFor("kernel drops in the header", () => {
+    const d = reader.header().counters.kernel_drops;
+    return d > 0 ? d : undefined;
+  });
+  assert.ok(drops > 100, `${drops} drops`);
+  reader.close();
+  await recv.stop();
+  t.remove();
+});
+
+test("a trap in the core loses no node: the node being written is marked invalid until it reports again", async () => {
+  const t = tempDir();
+  const port = await freePortPair();
+  const shm = join(t.dir, "shm");
+  // fault injection: the second datagram applied to node 2 traps inside its write
+  process.env.RECVSTATS_FAILPOINT = "2:2";
+  const recv = spawnProgram("recvstats", ["-d", "-p", String(port), "--shm-dir", shm]);
+  delete process.env.RECVSTATS_FAILPOINT;
+  await waitFor("recvstats", () => (recv.stderr().includes("listening") ? true : undefined));
+  const once = async (node: number, m: string) => {
+    const s = spawnProgram("sendstats", ["--once", "-p", String(port), "-n", String(node), "--proc-root", join(FIXTURES, m)]);
+    assert.equal(await s.exited, 0);
+  };
+  await once(1, "procfs-x86_64-8cpu");
+  await once(2, "kvm-x86_64-2cpu-linux6.18");
+  const reader = ShmReader.open(shm);
+  await waitFor("nodes 1 and 2", () => (reader.node(1)?.stat && reader.node(2)?.stat ? true : undefined));
+  const node1 = JSON.stringify(parsed(reader.node(1)!));
+  await once(2, "kvm-x86_64-2cpu-linux6.18"); // traps
+  await waitFor("the trap", () => (reader.header().counters.traps === 1 ? true : undefined));
+  assert.match(recv.stderr(), /core trapped on a datagram from 127\.0\.0\.1.*restarting the core/);
+  const state = reader.read(2, (r, rec) => r.u32(rec + L.NODE_STATE))!;
+  assert.ok(state & L.NSTATE_INVALID, "node 2 is marked invalid");
+  assert.equal(reader.node(2)!.up, false);
+  assert.ok(reader.node(2)!.stat, "with its previous report");
+  assert.equal(JSON.stringify(parsed(reader.node(1)!)), node1, "node 1 untouched");
+  assert.equal(reader.node(1)!.up, true);
+  await once(2, "kvm-x86_64-2cpu-linux6.18"); // the failpoint is spent: node 2 is valid again
+  await waitFor("node 2 up again", () => (reader.node(2)?.up ? true : undefined));
+  reader.close();
+  await recv.stop();
+  t.remove();
+});
+
+test("files planted in the shm dir are never followed, adopted or truncated", async () => {
+  if (process.getuid?.() !== 0) return; // chown to another account needs root
+  const t = tempDir();
+  const shm = join(t.dir, "shm");
+  const port = await freePortPair();
+  mkdirSync(shm, { mode: 0o1777 });
+  const victim = join(t.dir, "victim");
+  const content = "precious data that must survive\n";
+  for (const plant of ["symlink", "hardlink", "other owner"] as const) {
+    writeFileSync(victim, content);
+    const file = join(shm, "beostat");
+    rmSync(file, { force: true });
+    if (plant === "symlink") symlinkSync(victim, file);
+    if (plant === "hardlink") linkSync(victim, file);
+    if (plant === "other owner") {
+      writeFileSync(file, content);
+      chownSync(file, 65534, 65534);
+    }
+    const recv = spawnProgram("recvstats", ["-d", "-p", String(port), "--shm-dir", shm]);
+    await waitFor(`recvstats over a ${plant}`, () => (recv.stderr().includes("listening") ? true : undefined));
+    await recv.stop();
+    assert.equal(readFileSync(victim, "utf8"), content, `${plant}: the planted target is untouched`);
+    const st = lstatSync(file);
+    assert.ok(st.isFile() && st.nlink === 1 && st.uid === 0, `${plant}: replaced by a file of our own`);
+    assert.equal(st.mode & 0o777, 0o644);
+    assert.equal(ShmReader.open(shm).header().pid !== null, true);
+  }
+  t.remove();
+});

@@ -1,0 +1,107 @@
+// Key files and tags (src/auth.ts): what a key file may hold and who may read it, which key a
+// sender picks, that every tampered byte fails the tag, and the replay window of requests.
+
+import assert from "node:assert/strict";
+import { chmodSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { Authenticator, KeyRing, ReplayWindow, covers } from "../../src/auth";
+import { Core, namesOf } from "../../src/wasm";
+import { encodeRequest } from "../../src/wire";
+import { tempDir } from "../helpers/cluster";
+
+const L = new Core(1).layout;
+const reason = namesOf(L, "R_");
+const hex = (byte: string, n = 32) => byte.repeat(n);
+
+/** A key file with text, mode 600 unless told. */
+function keyFile(dir: string, text: string, mode = 0o600): string {
+  const f = join(dir, `keys-${Math.random().toString(36).slice(2)}`);
+  writeFileSync(f, text);
+  chmodSync(f, mode);
+  return f;
+}
+
+test("a key file: ids, hex keys, node scopes, comments; the newest key that covers a node signs", () => {
+  const t = tempDir();
+  const ring = KeyRing.load(keyFile(t.dir, `# cluster key\n1 ${hex("aa")}\n\n7 ${hex("bb")} 0-127   # rack 1\n9 ${hex("cc")} 12\n3 ${hex("dd")} -1\n`));
+  assert.equal(ring.size, 4);
+  assert.equal(ring.newestFor(12)!.id, 9);
+  assert.equal(ring.newestFor(13)!.id, 7);
+  assert.equal(ring.newestFor(500)!.id, 1);
+  assert.equal(ring.newestFor(-1)!.id, 3);
+  assert.ok(covers(ring.byId(7)!, 0) && covers(ring.byId(7)!, 127) && !covers(ring.byId(7)!, 128));
+  t.remove();
+});
+
+test("a bad key file is refused with its line and reason", () => {
+  const t = tempDir();
+  const cases: Array<[string, RegExp]> = [
+    [`0 ${hex("aa")}\n`, /:1: key id '0' is not 1-65535/],
+    [`65536 ${hex("aa")}\n`, /:1: key id '65536'/],
+    [`1 ${hex("aa", 31)}\n`, /:1: a key of 31 bytes is shorter than 32/],
+    [`1 ${hex("aa")}\n1 ${hex("bb")}\n`, /:2: key id 1 given twice/],
+    [`1 xyz${hex("aa")}\n`, /:1: the key is not hexadecimal/],
+    [`1 ${hex("aa")} 9-3\n`, /:1: nodes '9-3' is an empty range/],
+    [`1 ${hex("aa")} rack1\n`, /:1: nodes 'rack1' is not N or FIRST-LAST/],
+    [`# nothing\n`, /no keys/],
+  ];
+  for (const [text, re] of cases) assert.throws(() => KeyRing.load(keyFile(t.dir, text)), re, text);
+  t.remove();
+});
+
+test("a key file that group or others can read, or a link to one, is refused", () => {
+  const t = tempDir();
+  const text = `1 ${hex("aa")}\n`;
+  assert.throws(() => KeyRing.load(keyFile(t.dir, text, 0o640)), /mode 640 lets group or others read it/);
+  assert.throws(() => KeyRing.load(keyFile(t.dir, text, 0o604)), /mode 604/);
+  const good = keyFile(t.dir, text);
+  const link = join(t.dir, "link");
+  symlinkSync(good, link);
+  assert.throws(() => KeyRing.load(link), /symbolic link, refused/);
+  assert.equal(KeyRing.load(good).size, 1);
+  t.remove();
+});
+
+test("a signed datagram verifies; any changed byte, an unknown key or no tag does not", () => {
+  const t = tempDir();
+  const file = keyFile(t.dir, `1 ${hex("aa")}\n2 ${hex("bb")} 5\n`);
+  const auth = new Authenticator(L, KeyRing.load(file), "required");
+  const plain = encodeRequest(L, { instance: 1n, seq: 1n, target: "all", full: true });
+  const signed = auth.sign(plain, 5);
+  assert.equal(signed.length, plain.length + L.W_TAG_LEN);
+  assert.equal(signed.readUInt16LE(L.W_KEY_ID), 2, "the newest key covering node 5");
+  assert.ok(signed.readUInt16LE(L.W_FLAGS) & L.WF_AUTH);
+  const ok = auth.verify(signed);
+  assert.equal(ok.reason, 0);
+  assert.equal(ok.key!.id, 2);
+  // the core accepts the signed form too: the tag is outside the sections
+  const core = new Core(1);
+  assert.equal(core.check(signed, L.WT_REQUEST), 0);
+  for (let i = 0; i < signed.length; i++) {
+    const bad = Buffer.from(signed);
+    bad[i] ^= 0x01;
+    const r = auth.verify(bad).reason;
+    assert.ok(r === L.R_AUTH || r === L.R_UNKNOWN_KEY || r === L.R_NO_AUTH, `byte ${i}: ${reason.get(r)}`);
+  }
+  const other = new Authenticator(L, KeyRing.load(keyFile(t.dir, `3 ${hex("cc")}\n`)), "required");
+  assert.equal(reason.get(other.verify(signed).reason), "unknown_key");
+  assert.equal(reason.get(auth.verify(plain).reason), "no_auth");
+  assert.equal(new Authenticator(L, null, "off").verify(plain).reason, 0, "--auth off checks nothing");
+  t.remove();
+});
+
+test("the replay window accepts reordering, not repeats, nothing older than the window, nor an older instance", () => {
+  const w = new ReplayWindow(64n);
+  assert.ok(w.accept(100n, 10n));
+  assert.ok(w.accept(100n, 12n));
+  assert.ok(w.accept(100n, 11n), "reordered");
+  assert.ok(!w.accept(100n, 11n), "repeat");
+  assert.ok(!w.accept(100n, 12n), "repeat of the newest");
+  assert.ok(w.accept(100n, 200n));
+  assert.ok(w.accept(100n, 137n), "63 behind");
+  assert.ok(!w.accept(100n, 136n), "64 behind: out of the window");
+  assert.ok(!w.accept(99n, 500n), "an older instance");
+  assert.ok(w.accept(101n, 1n), "a newer instance starts again");
+  assert.ok(!w.accept(100n, 300n));
+});
