@@ -45,6 +45,8 @@ export const PROGRAM: Program = {
 
 /** cpuinfo is static: besides start, requests and CPU changes, it is resent this often. */
 const CPUINFO_EVERY_MS = 5 * 60_000;
+/** Datagrams of one update sent back to back, before the agent yields (see sendUpdate). */
+const PACE = 16;
 /** USER_HZ of Linux on every architecture it runs on (the unit of /proc/stat's ticks). */
 const USER_HZ = 100;
 
@@ -204,7 +206,10 @@ export class Agent {
       this.log.warnRated("dropped", `${encoded.dropped} lines too large for --mtu ${this.encoder.mtu} were dropped`);
     }
     const sends: Array<Promise<void>> = [];
-    for (const plain of encoded.datagrams) {
+    for (const [i, plain] of encoded.datagrams.entries()) {
+      // a big node's update is many datagrams: sent in bursts of PACE, with a turn of the event
+      // loop between, so that a busy master's receive buffer is not flooded all at once
+      if (i > 0 && i % PACE === 0) await new Promise((r) => setImmediate(r));
       const d = this.auth.sign(plain, update.node);
       for (const t of this.targets) {
         sends.push(
