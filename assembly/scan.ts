@@ -100,6 +100,26 @@ export function readU64(p: usize, e: usize): u64 {
   let v: u64 = 0;
   let start = p;
   numError = 0;
+  // eight bytes at a time while eight remain: two chunks (16 digits) cannot overflow
+  while (p + 8 <= e && p - start < 16) {
+    let x = load<u64>(p);
+    let n = leadingDigits(x);
+    if (n == 0) break;
+    v = v * pow10(n) + eightDigits(x, n);
+    p += n;
+    if (n < 8) {
+      numEnd = p;
+      return v;
+    }
+  }
+  // 19 digits always fit in 64 bits: only from the 20th on can a number overflow
+  let fast = min<usize>(e, start + 19);
+  while (p < fast) {
+    let d = <u32>load<u8>(p) - 48;
+    if (d >= 10) break;
+    v = v * 10 + d;
+    p++;
+  }
   while (p < e) {
     let d = <u32>load<u8>(p) - 48;
     if (d >= 10) break;
@@ -112,6 +132,48 @@ export function readU64(p: usize, e: usize): u64 {
   numEnd = p;
   return v;
 }
+
+/**
+ * Reads the white-space-delimited field at p (before the line end e) as a u64 of digits
+ * only, in one pass: as tokenU64(p, tokenEnd(p, e)), with numEnd at the field's end. The
+ * hot loops of stat and net/dev use it.
+ */
+export function fieldU64(p: usize, e: usize): u64 {
+  let v = readU64(p, e);
+  let q = numEnd;
+  if (q < e && !isSpace(load<u8>(q))) {
+    numError = S_BAD_FIELD; // a digit run glued to something else: not a number
+    numEnd = tokenEnd(q, e);
+  }
+  return v;
+}
+
+/** How many of the 8 bytes of x (in memory order) are ASCII digits before the first that is not. */
+// @ts-ignore: decorator
+@inline function leadingDigits(x: u64): u32 {
+  // a byte is a digit when its high nibble is 3 and adding 6 keeps it so; a carry out of a
+  // byte (only from 0xfa and above, never a digit) reaches only later bytes, past the answer
+  let d = ((x & 0xf0f0f0f0f0f0f0f0) ^ 0x3030303030303030) | (((x + 0x0606060606060606) & 0xf0f0f0f0f0f0f0f0) ^ 0x3030303030303030);
+  let nonzero = (((d & 0x7f7f7f7f7f7f7f7f) + 0x7f7f7f7f7f7f7f7f) | d) & 0x8080808080808080;
+  return nonzero ? <u32>(ctz<u64>(nonzero) >> 3) : 8;
+}
+
+/** The value of the first n (1..8) ASCII digits of x, in memory order (first digit most significant). */
+// @ts-ignore: decorator
+@inline function eightDigits(x: u64, n: u32): u64 {
+  // the digits to the top bytes (what follows them shifts out), then pairs, quads, eights
+  let v = (x - 0x3030303030303030) << (<u64>(8 - n) << 3);
+  v = (v * 10 + (v >> 8)) & 0x00ff00ff00ff00ff;
+  v = (v * 100 + (v >> 16)) & 0x0000ffff0000ffff;
+  return (v * 10000 + (v >> 32)) & 0x00000000ffffffff;
+}
+
+/** 10^n for n in 1..8. */
+// @ts-ignore: decorator
+@inline function pow10(n: u32): u64 {
+  return load<u64>(POW10 + (<usize>n << 3));
+}
+const POW10: usize = memory.data<u64>([1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000]);
 
 /**
  * Reads the whole token [p, e) as a u64 of digits only. Anything else in it (a sign, a dot,

@@ -265,7 +265,7 @@ export class Collector {
       if (result === L.R_STALE_INSTANCE) this.log.warnRated(`conflict ${node}`, `two senders claim node ${node}: the newer one wins`);
       return;
     }
-    this.publishNode(node);
+    this.markDirty(node);
     if (core.needsStatic()) this.askStatic(node);
   }
 
@@ -301,12 +301,27 @@ export class Collector {
     }
   }
 
+  /**
+   * Publishes node with the next batch: the datagrams the socket has ready are applied first,
+   * then each node they changed is copied once (a big node's update is many datagrams).
+   */
+  private markDirty(node: number): void {
+    if (this.dirty.has(node)) return;
+    this.dirty.add(node);
+    if (this.dirty.size === 1) setImmediate(this.flush);
+  }
+  private readonly dirty = new Set<number>();
+  private readonly flush = (): void => {
+    if (this.closed) return;
+    for (const node of this.dirty) this.publishNode(node);
+    this.dirty.clear();
+  };
+
   private publishNode(node: number): void {
     const mem = this.core.memory();
     const table = this.core.tableBase();
-    const dv = new DataView(mem.buffer);
     // a new node or extent grew the table: the header (USED, the directory) goes first
-    if (dv.getUint32(table + this.core.layout.TABLE_USED, true) !== this.publishedUsed) this.publishHeader();
+    if (this.core.tableUsed() !== this.publishedUsed) this.publishHeader();
     this.shm.publishNode(mem, table, this.core.tableRecord(node));
   }
 
@@ -323,10 +338,8 @@ export class Collector {
   }
 
   private publishHeader(): void {
-    const mem = this.core.memory();
-    const table = this.core.tableBase();
-    this.publishedUsed = new DataView(mem.buffer).getUint32(table + this.core.layout.TABLE_USED, true);
-    this.shm.publishHeader(mem, table);
+    this.publishedUsed = this.core.tableUsed();
+    this.shm.publishHeader(this.core.memory(), this.core.tableBase());
   }
 
   /** Writes the collector's own header fields into the table (published with the header). */
@@ -374,6 +387,7 @@ export class Collector {
   /** Stops receiving, marks the file "collector stopped", closes; safe to call twice. */
   close(): void {
     if (this.closed) return;
+    this.flush();
     this.closed = true;
     for (const t of this.timers) clearInterval(t);
     this.socket.close();

@@ -332,10 +332,7 @@ export class ShmWriter {
   /** Runs copy between the two increments of the sequence word at byte at: odd while it runs, even after. */
   private locked(at: number, copy: () => void): void {
     const i = at >>> 2;
-    // odd here means a collector was killed mid-write: we are the only writer, so make it even
-    if (Atomics.load(this.words, i) & 1) Atomics.add(this.words, i, 1);
-    // the RMW Atomics order the plain copies between them, on weakly ordered CPUs too
-    Atomics.add(this.words, i, 1);
+    this.lock(i);
     try {
       copy();
     } finally {
@@ -373,25 +370,49 @@ export class ShmWriter {
    * Called for each node a commit changed, in the order of the commits.
    */
   publishNode(src: Uint8Array, tableAt: number, recOff: number): void {
+    // the collector's hot path (once per node per batch of datagrams): no closures, no arrays,
+    // and the source read through views kept as long as its buffer lives
     const L = this.L;
     const map = this.live();
-    const dv = new DataView(src.buffer, src.byteOffset, src.byteLength);
+    const { dv, buf } = this.sourceViews(src);
     const rec = tableAt + recOff;
-    const extents: Array<[number, number]> = [];
-    let end = recOff + L.NODE_SIZE;
-    for (const [ref, size] of [[L.NODE_CPUS, L.CPU_SIZE], [L.NODE_CIS, L.CI_SIZE], [L.NODE_IFS, L.IF_SIZE]]) {
-      const off = dv.getUint32(rec + ref + L.EXT_OFFSET, true);
-      const bytes = dv.getUint32(rec + ref + L.EXT_COUNT, true) * size;
-      if (bytes === 0) continue;
-      extents.push([off, bytes]);
-      end = Math.max(end, off + bytes);
+    const cpus = dv.getUint32(rec + L.NODE_CPUS + L.EXT_OFFSET, true);
+    const cpuBytes = dv.getUint32(rec + L.NODE_CPUS + L.EXT_COUNT, true) * L.CPU_SIZE;
+    const cis = dv.getUint32(rec + L.NODE_CIS + L.EXT_OFFSET, true);
+    const ciBytes = dv.getUint32(rec + L.NODE_CIS + L.EXT_COUNT, true) * L.CI_SIZE;
+    const ifs = dv.getUint32(rec + L.NODE_IFS + L.EXT_OFFSET, true);
+    const ifBytes = dv.getUint32(rec + L.NODE_IFS + L.EXT_COUNT, true) * L.IF_SIZE;
+    this.reserve(Math.max(recOff + L.NODE_SIZE, cpus + cpuBytes, cis + ciBytes, ifs + ifBytes));
+    const seq = (recOff + L.NODE_SEQ) >>> 2;
+    this.lock(seq);
+    // the file's NODE_SEQ is its own counter: the record is copied from the word after it
+    buf.copy(map, recOff + L.NODE_SEQ + 4, rec + L.NODE_SEQ + 4, rec + L.NODE_SIZE);
+    if (cpuBytes) buf.copy(map, cpus, tableAt + cpus, tableAt + cpus + cpuBytes);
+    if (ciBytes) buf.copy(map, cis, tableAt + cis, tableAt + cis + ciBytes);
+    if (ifBytes) buf.copy(map, ifs, tableAt + ifs, tableAt + ifs + ifBytes);
+    Atomics.add(this.words, seq, 1); // even: consistent
+  }
+
+  /** A DataView and a Buffer over src, made again only when src is another array (WASM memory grew). */
+  private sourceViews(src: Uint8Array): { dv: DataView; buf: Buffer } {
+    if (this.viewsOf !== src) {
+      this.viewsOf = src;
+      this.views = {
+        dv: new DataView(src.buffer, src.byteOffset, src.byteLength),
+        buf: Buffer.from(src.buffer, src.byteOffset, src.byteLength),
+      };
     }
-    this.reserve(end);
-    this.locked(recOff + L.NODE_SEQ, () => {
-      // the file's NODE_SEQ is its own counter: the record is copied from the word after it
-      map.set(src.subarray(rec + L.NODE_SEQ + 4, rec + L.NODE_SIZE), recOff + L.NODE_SEQ + 4);
-      for (const [off, bytes] of extents) map.set(src.subarray(tableAt + off, tableAt + off + bytes), off);
-    });
+    return this.views!;
+  }
+  private viewsOf: Uint8Array | null = null;
+  private views: { dv: DataView; buf: Buffer } | null = null;
+
+  /** Makes the sequence word at index i odd (writing), mending one left odd by a killed collector. */
+  private lock(i: number): void {
+    // odd here means a collector was killed mid-write: we are the only writer, so make it even
+    if (Atomics.load(this.words, i) & 1) Atomics.add(this.words, i, 1);
+    // the RMW Atomics order the plain copies between them, on weakly ordered CPUs too
+    Atomics.add(this.words, i, 1);
   }
 
   /**

@@ -36,8 +36,17 @@ export function mappedAddress(ip: string, out = new Uint8Array(16)): Uint8Array 
   out.fill(0);
   out[10] = 0xff;
   out[11] = 0xff;
-  const parts = ip.split(".");
-  for (let i = 0; i < 4; i++) out[12 + i] = Number(parts[i]) & 0xff;
+  // once per datagram: digits read in place, nothing allocated
+  let part = 12;
+  let v = 0;
+  for (let i = 0; i < ip.length && part < 16; i++) {
+    const c = ip.charCodeAt(i);
+    if (c === 46) {
+      out[part++] = v & 0xff;
+      v = 0;
+    } else v = v * 10 + (c - 48);
+  }
+  if (part < 16) out[part] = v & 0xff;
   return out;
 }
 

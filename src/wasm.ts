@@ -278,6 +278,13 @@ export class Core {
     };
   }
 
+  /** TABLE_USED of the table: it changes when a node or an extent is added. */
+  tableUsed(): number {
+    const at = this.x.tableBase() + this.layout.TABLE_USED;
+    const m = this.memory();
+    return (m[at] | (m[at + 1] << 8) | (m[at + 2] << 16) | (m[at + 3] << 24)) >>> 0;
+  }
+
   /** The table's bytes in use, as a view into WASM memory (valid until the table next grows). */
   tableBytes(): Uint8Array {
     const mem = this.memory();

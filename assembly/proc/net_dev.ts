@@ -9,7 +9,7 @@ import {
 } from "../layout";
 import { clearFields, setPresent } from "../fields";
 import { ifaceLimit } from "../limits";
-import { beginParse, fail, lineEnd, numError, parseStatus, skipSpace, tokenEnd, tokenU64 } from "../scan";
+import { beginParse, fail, fieldU64, lineEnd, numEnd, numError, parseStatus, skipSpace } from "../scan";
 import { S_BAD_FIELD, S_EMPTY, S_LIMIT, S_TRUNCATED } from "../status";
 
 /** Whether [p, e) holds a NUL byte. */
@@ -60,8 +60,8 @@ export function parseNetDev(rec: usize, ptr: usize, len: usize): u32 {
       let present: u32 = 0;
       let q = skipSpace(colon + 1, eol);
       for (let i: u32 = 0; i < IF_COUNTER_COUNT && q < eol; i++) {
-        let t = tokenEnd(q, eol);
-        let v = tokenU64(q, t);
+        let v = fieldU64(q, eol);
+        let t = numEnd;
         if (numError) {
           fail(q, numError);
           failed |= 1 << i;

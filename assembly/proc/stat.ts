@@ -9,7 +9,7 @@ import {
 } from "../layout";
 import { clearFields, setFailed, setPresent } from "../fields";
 import { cpuLimit } from "../limits";
-import { beginParse, fail, isDigit, keyEq, lineEnd, numError, parseStatus, skipSpace, tokenEnd, tokenU64 } from "../scan";
+import { beginParse, fail, fieldU64, isDigit, keyEq, lineEnd, numEnd, numError, parseStatus, skipSpace, tokenEnd, tokenU64 } from "../scan";
 import { S_BAD_FIELD, S_EMPTY, S_LIMIT, S_OVERFLOW, S_TRUNCATED } from "../status";
 
 /** Parses the tick columns [p, eol) of a cpu line into entry e (index already set). */
@@ -19,8 +19,8 @@ function cpuColumns(e: usize, p: usize, eol: usize): void {
   let i: u32 = 0;
   p = skipSpace(p, eol);
   while (i < CPU_COLUMNS && p < eol) {
-    let t = tokenEnd(p, eol);
-    let v = tokenU64(p, t);
+    let v = fieldU64(p, eol);
+    let t = numEnd;
     if (numError) {
       fail(p, numError);
       failed |= 1 << i;

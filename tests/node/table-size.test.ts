@@ -9,21 +9,9 @@ import { parseMachine } from "../../src/machine";
 import { readProcRoot } from "../../src/proc";
 import { Core } from "../../src/wasm";
 import { FIXTURES } from "../helpers/paths";
+import { sixteenCpus } from "../helpers/widen";
 
 const used = (core: Core): number => new DataView(core.memory().buffer).getUint32(core.tableBase() + core.layout.TABLE_USED, true);
-
-/** A 16-CPU, 4-interface machine: the 8-CPU capture widened (cpuN lines and processor blocks doubled). */
-function sixteenCpus() {
-  const files = readProcRoot(join(FIXTURES, "procfs-x86_64-8cpu"));
-  const stat = Buffer.from(files.stat!).toString("latin1");
-  const cpuLines = stat.split("\n").filter((l) => /^cpu\d+ /.test(l));
-  const wider = cpuLines.map((l) => l.replace(/^cpu(\d+)/, (_, n) => `cpu${Number(n) + 8}`));
-  files.stat = Buffer.from(stat.replace(cpuLines[cpuLines.length - 1], [cpuLines[cpuLines.length - 1], ...wider].join("\n")), "latin1");
-  const cpuinfo = Buffer.from(files.cpuinfo!).toString("latin1").trimEnd();
-  const more = cpuinfo.replace(/^processor\t: (\d+)$/gm, (_, n) => `processor\t: ${Number(n) + 8}`);
-  files.cpuinfo = Buffer.from(`${cpuinfo}\n\n${more}\n\n`, "latin1");
-  return files;
-}
 
 test("10,000 nodes of 16 CPUs and 4 interfaces take at most 64 MB of table", () => {
   const core = new Core(10_000);

@@ -1,0 +1,152 @@
+// The latency reader of `npm run bench:ingest`: a reader of the status file, in its own
+// process as a scheduler would be, polling a sample of nodes. When a node's NODE_UPDATES
+// moves, the update is visible: its publish latency is this process's clock minus the
+// record's NODE_SEND_TIME (the sender's clock when it sent the update's last datagram; both
+// clocks are this machine's). A child process of bench/ingest.ts, driven over IPC.
+
+import { setImmediate as yieldLoop } from "node:timers/promises";
+import { ShmReader } from "../src/shm";
+
+/** Messages from bench/ingest.ts. */
+export type ReaderCommand = { cmd: "open"; dir: string; sample: number[] } | { cmd: "start" } | { cmd: "stop" } | { cmd: "exit" };
+/** Answers: latencies in ms of the updates seen between start and stop. */
+export type ReaderReply =
+  | { cmd: "opened" }
+  | {
+      cmd: "latency";
+      count: number;
+      p50: number | null;
+      p99: number | null;
+      max: number | null;
+      passes: number;
+      /** mean time of one pass over the sample */
+      passMs: number;
+      /** the longest time between the starts of two passes: how late this reader itself ran */
+      maxGapMs: number;
+      /** reads given up after ShmReader's retries (a record locked all along) */
+      gaveUp: number;
+      /** updates seen later than 5 ms, and the 100 ms windows they were seen in (one stall, or many) */
+      over5: number;
+      slowWindows: number;
+    };
+
+if (!process.send) {
+  console.error("ingest-reader: run by bench/ingest.ts, not by hand");
+  process.exit(2);
+}
+const reply = (m: ReaderReply): void => {
+  process.send!(m);
+};
+const now = (): number => performance.timeOrigin + performance.now();
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+/**
+ * Pause between passes over the sample: short, so that a pass's age adds little to what is
+ * measured (a quarter of a millisecond on average), long enough to leave the generator,
+ * which shares the core, most of it.
+ */
+const PAUSE_MS = 0.25;
+
+let reader: ShmReader | null = null;
+let sample: number[] = [];
+let running = false;
+let stopped: Promise<void> = Promise.resolve();
+
+const percentile = (sorted: Float64Array, p: number): number | null =>
+  sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] : null;
+
+/** Polls until running turns false; resolves with the latencies seen. */
+async function poll(): Promise<{ lat: number[]; passes: number; busyMs: number; maxGapMs: number; gaveUp: number; slowWindows: number }> {
+  const r = reader!;
+  const L = r.L;
+  const last = new Float64Array(sample.length).fill(-1);
+  const lat: number[] = [];
+  const slow = new Set<number>();
+  let updates = 0;
+  let sent = 0;
+  let gaveUp = 0;
+  const read = (n: number): boolean => {
+    try {
+      return (
+        r.read(n, (rec, at) => {
+          updates = rec.u32(at + L.NODE_UPDATES);
+          sent = rec.f64(at + L.NODE_SEND_TIME);
+          return true;
+        }) !== null
+      );
+    } catch (err) {
+      // the library gives up on a record locked for its whole retry budget (a writer descheduled
+      // mid-write): counted, and the node is read again on the next pass
+      if (!/rewritten continuously/.test((err as Error).message)) throw err;
+      gaveUp++;
+      return false;
+    }
+  };
+  // what is visible already is not measured
+  sample.forEach((n, i) => {
+    if (read(n)) last[i] = updates;
+  });
+  let passes = 0;
+  let busyMs = 0;
+  let maxGapMs = 0;
+  let prev = performance.now();
+  let yieldAt = prev + 5;
+  while (running) {
+    const t0 = performance.now();
+    maxGapMs = Math.max(maxGapMs, t0 - prev);
+    prev = t0;
+    for (let i = 0; i < sample.length; i++) {
+      if (!read(sample[i]) || updates === last[i]) continue;
+      const seen = now();
+      if (last[i] >= 0) {
+        lat.push(seen - sent);
+        if (seen - sent > 5) slow.add(Math.floor(seen / 100));
+      }
+      last[i] = updates;
+    }
+    passes++;
+    const t1 = performance.now();
+    busyMs += t1 - t0;
+    Atomics.wait(sleeper, 0, 0, PAUSE_MS);
+    if (t1 >= yieldAt) {
+      await yieldLoop(); // the stop message comes in here
+      yieldAt = performance.now() + 5;
+    }
+  }
+  return { lat, passes, busyMs, maxGapMs, gaveUp, slowWindows: slow.size };
+}
+
+process.on("message", (m: ReaderCommand) => {
+  if (m.cmd === "open") {
+    reader?.close();
+    reader = ShmReader.open(m.dir);
+    sample = m.sample;
+    reply({ cmd: "opened" });
+  } else if (m.cmd === "start") {
+    running = true;
+    stopped = poll().then(({ lat, passes, busyMs, maxGapMs, gaveUp, slowWindows }) => {
+      const sorted = Float64Array.from(lat).sort();
+      reply({
+        cmd: "latency",
+        count: sorted.length,
+        p50: percentile(sorted, 0.5),
+        p99: percentile(sorted, 0.99),
+        max: sorted.length ? sorted[sorted.length - 1] : null,
+        passes,
+        passMs: passes ? busyMs / passes : 0,
+        maxGapMs,
+        gaveUp,
+        over5: lat.filter((x) => x > 5).length,
+        slowWindows,
+      });
+    });
+  } else if (m.cmd === "stop") {
+    running = false;
+  } else if (m.cmd === "exit") {
+    running = false;
+    void stopped.then(() => {
+      reader?.close();
+      process.disconnect();
+    });
+  }
+});
+process.on("disconnect", () => process.exit(0));
