@@ -55,6 +55,21 @@ export function lineEnd(p: usize, end: usize): usize {
   return p;
 }
 
+/** Address of the last ':' in [p, e), or p - 1 when there is none. 16 bytes at a time, from the end. */
+export function lastColon(p: usize, e: usize): usize {
+  const colon = i8x16.splat(58);
+  while (e >= p + 16) {
+    let m = i8x16.bitmask(i8x16.eq(v128.load(e - 16), colon));
+    if (m) return e - 16 + <usize>(31 - clz<u32>(m));
+    e -= 16;
+  }
+  while (e > p) {
+    e--;
+    if (load<u8>(e) == 58) return e;
+  }
+  return p - 1;
+}
+
 /** First white-space address in [p, e), or e. */
 // @ts-ignore: decorator
 @inline export function tokenEnd(p: usize, e: usize): usize {
@@ -147,6 +162,80 @@ export function fieldU64(p: usize, e: usize): u64 {
   }
   return v;
 }
+
+/**
+ * The fast path of the counter lines (stat's cpu lines, net/dev's interfaces): reads the
+ * space-separated fields of [p, e) as u64s into dst (8 bytes each, at most max of them) and
+ * returns how many, or -1 when the line is not plain (a byte other than a digit or a space,
+ * or a field of 20 digits or more, which could overflow): the caller then parses it field by
+ * field, with the exact failures. Reading one field after another makes each field's end the
+ * start of the next search, a chain of dependent steps; here a vector compare finds every
+ * digit run of 64 bytes at once and the fields are converted independently, several at a
+ * time. Loads stop before limit (the end of the section, which may lie past e): a window
+ * that would cross it is taken from a copy.
+ */
+export function digitFields(p: usize, e: usize, limit: usize, dst: usize, max: u32): i32 {
+  const zero = i8x16.splat(48);
+  const ten = i8x16.splat(10);
+  const space = i8x16.splat(32);
+  let n: u32 = 0;
+  let pending: usize = 0; // the start of a run that a window boundary cut
+  let carry: u64 = 0; // 1 if the previous window ended in a digit
+  let base = p;
+  while (base < e) {
+    let w = min<usize>(e - base, 64);
+    let digits: u64 = 0;
+    let spaces: u64 = 0;
+    for (let j: usize = 0; j < w; j += 16) {
+      let q = base + j;
+      let v: v128;
+      if (q + 16 <= limit) v = v128.load(q);
+      else {
+        memory.fill(TAIL, 32, 16);
+        memory.copy(TAIL, q, limit - q);
+        v = v128.load(TAIL);
+      }
+      digits |= <u64>i8x16.bitmask(i8x16.lt_u(i8x16.sub(v, zero), ten)) << (<u64>j);
+      spaces |= <u64>i8x16.bitmask(i8x16.eq(v, space)) << (<u64>j);
+    }
+    let valid: u64 = w == 64 ? <u64>-1 : (<u64>1 << <u64>w) - 1;
+    digits &= valid;
+    if ((digits | (spaces & valid)) != valid) return -1;
+    let before = (digits << 1) | carry; // bit i: the byte before byte i is a digit
+    let starts = digits & ~before;
+    let ends = ~digits & before; // bit i: a run ended just before byte i (bit w: at e)
+    while (ends) {
+      let to = base + <usize>ctz<u64>(ends);
+      ends &= ends - 1;
+      let from = pending;
+      if (from) pending = 0;
+      else {
+        from = base + <usize>ctz<u64>(starts);
+        starts &= starts - 1;
+      }
+      if (n < max) {
+        let len = to - from;
+        let v: u64;
+        if (len <= 8 && from + 8 <= limit) v = eightDigits(load<u64>(from), <u32>len);
+        else if (len < 20) v = readU64(from, to);
+        else return -1;
+        store<u64>(dst + (<usize>n << 3), v);
+      }
+      n++;
+    }
+    if (starts) pending = base + <usize>ctz<u64>(starts);
+    carry = w == 64 ? digits >> 63 : 0;
+    base += w;
+  }
+  if (pending) {
+    // a run to the end of the line
+    if (e - pending >= 20) return -1;
+    if (n < max) store<u64>(dst + (<usize>n << 3), readU64(pending, e));
+    n++;
+  }
+  return <i32>min<u32>(n, max);
+}
+const TAIL: usize = memory.data(16, 16);
 
 /** How many of the 8 bytes of x (in memory order) are ASCII digits before the first that is not. */
 // @ts-ignore: decorator

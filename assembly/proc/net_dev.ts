@@ -9,7 +9,7 @@ import {
 } from "../layout";
 import { clearFields, setPresent } from "../fields";
 import { ifaceLimit } from "../limits";
-import { beginParse, fail, fieldU64, lineEnd, numEnd, numError, parseStatus, skipSpace } from "../scan";
+import { beginParse, digitFields, fail, fieldU64, lastColon, lineEnd, numEnd, numError, parseStatus, skipSpace } from "../scan";
 import { S_BAD_FIELD, S_EMPTY, S_LIMIT, S_TRUNCATED } from "../status";
 
 /** Whether [p, e) holds a NUL byte. */
@@ -37,11 +37,9 @@ export function parseNetDev(rec: usize, ptr: usize, len: usize): u32 {
       break;
     }
     // the last colon of the line ends the name
-    let colon = eol;
-    while (colon > p && load<u8>(colon - 1) != 58) colon--;
-    if (colon > p && !hasNul(p, colon - 1)) {
+    let colon = lastColon(p, eol);
+    if (colon >= p && !hasNul(p, colon)) {
       // (a NUL inside the name, the line's key, makes it no interface line: skipped)
-      colon--;
       if (n == ifaceLimit) {
         fail(p, S_LIMIT);
         store<u32>(rec + NODE_STATE, load<u32>(rec + NODE_STATE) | NSTATE_IFS_CUT);
@@ -58,18 +56,23 @@ export function parseNetDev(rec: usize, ptr: usize, len: usize): u32 {
         failed = IF_NAME_FAILED;
       } else memory.copy(e + IF_NAME, name, nameLen);
       let present: u32 = 0;
-      let q = skipSpace(colon + 1, eol);
-      for (let i: u32 = 0; i < IF_COUNTER_COUNT && q < eol; i++) {
-        let v = fieldU64(q, eol);
-        let t = numEnd;
-        if (numError) {
-          fail(q, numError);
-          failed |= 1 << i;
-        } else {
-          present |= 1 << i;
-          store<u64>(e + IF_COUNTERS + (<usize>i << 3), v);
+      let fast = digitFields(colon + 1, eol, end, e + IF_COUNTERS, IF_COUNTER_COUNT);
+      if (fast >= 0) present = <u32>((<u64>1 << <u64>fast) - 1);
+      else {
+        memory.fill(e + IF_COUNTERS, 0, IF_COUNTER_COUNT << 3); // what the fast path stored before it gave up
+        let q = skipSpace(colon + 1, eol);
+        for (let i: u32 = 0; i < IF_COUNTER_COUNT && q < eol; i++) {
+          let v = fieldU64(q, eol);
+          let t = numEnd;
+          if (numError) {
+            fail(q, numError);
+            failed |= 1 << i;
+          } else {
+            present |= 1 << i;
+            store<u64>(e + IF_COUNTERS + (<usize>i << 3), v);
+          }
+          q = skipSpace(t, eol);
         }
-        q = skipSpace(t, eol);
       }
       store<u32>(e + IF_PRESENT, present);
       store<u32>(e + IF_FAILED, failed);

@@ -9,28 +9,34 @@ import {
 } from "../layout";
 import { clearFields, setFailed, setPresent } from "../fields";
 import { cpuLimit } from "../limits";
-import { beginParse, fail, fieldU64, isDigit, keyEq, lineEnd, numEnd, numError, parseStatus, skipSpace, tokenEnd, tokenU64 } from "../scan";
+import { beginParse, digitFields, fail, fieldU64, isDigit, keyEq, lineEnd, numEnd, numError, parseStatus, skipSpace, tokenEnd, tokenU64 } from "../scan";
 import { S_BAD_FIELD, S_EMPTY, S_LIMIT, S_OVERFLOW, S_TRUNCATED } from "../status";
 
-/** Parses the tick columns [p, eol) of a cpu line into entry e (index already set). */
-function cpuColumns(e: usize, p: usize, eol: usize): void {
+/** Parses the tick columns [p, eol) of a cpu line into entry e (index already set); limit: the input's end. */
+function cpuColumns(e: usize, p: usize, eol: usize, limit: usize): void {
   let present: u32 = 0;
   let failed: u32 = 0;
   let i: u32 = 0;
-  p = skipSpace(p, eol);
-  while (i < CPU_COLUMNS && p < eol) {
-    let v = fieldU64(p, eol);
-    let t = numEnd;
-    if (numError) {
-      fail(p, numError);
-      failed |= 1 << i;
-      store<u64>(e + CPU_TICKS + (<usize>i << 3), 0);
-    } else {
-      present |= 1 << i;
-      store<u64>(e + CPU_TICKS + (<usize>i << 3), v);
+  let fast = digitFields(p, eol, limit, e + CPU_TICKS, CPU_COLUMNS);
+  if (fast >= 0) {
+    i = <u32>fast;
+    present = (1 << i) - 1;
+  } else {
+    p = skipSpace(p, eol);
+    while (i < CPU_COLUMNS && p < eol) {
+      let v = fieldU64(p, eol);
+      let t = numEnd;
+      if (numError) {
+        fail(p, numError);
+        failed |= 1 << i;
+        store<u64>(e + CPU_TICKS + (<usize>i << 3), 0);
+      } else {
+        present |= 1 << i;
+        store<u64>(e + CPU_TICKS + (<usize>i << 3), v);
+      }
+      i++;
+      p = skipSpace(t, eol);
     }
-    i++;
-    p = skipSpace(t, eol);
   }
   for (let j = i; j < CPU_COLUMNS; j++) store<u64>(e + CPU_TICKS + (<usize>j << 3), 0);
   if (i < 4) fail(eol, S_BAD_FIELD); // user, nice, system and idle are always printed
@@ -85,7 +91,7 @@ export function parseStat(rec: usize, ptr: usize, len: usize): u32 {
         found = true;
         let e = rec + NODE_CPU_TOTAL;
         store<u32>(e + CPU_INDEX, CPU_AGGREGATE);
-        cpuColumns(e, k, eol);
+        cpuColumns(e, k, eol, end);
         setPresent(rec, F_CPU_TOTAL);
       } else if (isDigit(load<u8>(p + 3)) || load<u8>(p + 3) == 45) {
         found = true;
@@ -99,7 +105,7 @@ export function parseStat(rec: usize, ptr: usize, len: usize): u32 {
           let e = rec + PR_CPUS + <usize>n * CPU_SIZE;
           n++;
           store<u32>(e + CPU_INDEX, <u32>index);
-          cpuColumns(e, k, eol);
+          cpuColumns(e, k, eol, end);
         }
       }
     } else {

@@ -3,8 +3,8 @@
 // reported rather than wrapped, fixed-point decimals, and the errno-style parse outcome.
 
 import {
-  beginParse, fail, findColon, keyEq, lineEnd, numEnd, numError, parseFailAt, parseStatus, readFixed, readU64, skipSpace,
-  tokenEnd, tokenU64, trimEnd,
+  beginParse, digitFields, fail, findColon, keyEq, lastColon, lineEnd, numEnd, numError, parseFailAt, parseStatus, readFixed,
+  readU64, skipSpace, tokenEnd, tokenU64, trimEnd,
 } from "../../assembly/scan";
 import { NO_FAIL, S_BAD_FIELD, S_OVERFLOW } from "../../assembly/status";
 
@@ -173,6 +173,114 @@ describe("readU64 and tokenU64", () => {
     const p = at("99999999999999999999x");
     tokenU64(p, p + 21);
     expect(numError).toBe(S_BAD_FIELD);
+  });
+});
+
+describe("lastColon", () => {
+  it("finds the last colon in the vector path and in the byte path, or returns the start - 1", () => {
+    let p = at("ibr10:30:" + " ".repeat(40) + "1 2");
+    expect(off(lastColon(p, p + 52))).toBe(8);
+    p = at("a:b:c");
+    expect(off(lastColon(p, p + 5))).toBe(3);
+    expect(lastColon(p, p + 1)).toBe(p - 1);
+    p = at("x".repeat(40));
+    expect(lastColon(p, p + 40)).toBe(p - 1);
+  });
+
+  it("never looks at or past the end it is given", () => {
+    const p = at("abc:" + "x".repeat(30) + ":");
+    expect(off(lastColon(p, p + 34))).toBe(3);
+  });
+});
+
+/** The fields digitFields() stored at OUT. */
+const OUT: usize = heap.alloc(8 * 16);
+function field(i: u32): u64 {
+  return load<u64>(OUT + (<usize>i << 3));
+}
+
+describe("digitFields (the vector path of counter lines)", () => {
+  beforeEach(() => {
+    memory.fill(OUT, 0xee, 8 * 16);
+  });
+
+  it("reads space-separated fields, leading zeros and padding included", () => {
+    const p = at("  1 22   333 007 0");
+    expect(digitFields(p, p + 18, p + 18, OUT, 16)).toBe(5);
+    expect(field(0)).toBe(1);
+    expect(field(1)).toBe(22);
+    expect(field(2)).toBe(333);
+    expect(field(3)).toBe(7);
+    expect(field(4)).toBe(0);
+    expect(field(5)).toBe(0xeeeeeeeeeeeeeeee); // nothing stored past the fields
+    const q = at("   ");
+    expect(digitFields(q, q + 3, q + 3, OUT, 16)).toBe(0);
+  });
+
+  it("reads a field cut by the 64-byte window, one ending at its edge, and one running to the end", () => {
+    // "12345" at bytes 62-66 (cut by the window's edge), then "6"
+    let p = at(" ".repeat(62) + "12345 6");
+    expect(digitFields(p, p + 69, p + 69, OUT, 16)).toBe(2);
+    expect(field(0)).toBe(12345);
+    expect(field(1)).toBe(6);
+    // a field ending at byte 63, the window's last, then a space and "9" in the next window
+    p = at(" ".repeat(59) + "12345 9");
+    expect(digitFields(p, p + 66, p + 66, OUT, 16)).toBe(2);
+    expect(field(0)).toBe(12345);
+    expect(field(1)).toBe(9);
+    // a field ending exactly at the window's end, which is the line's end
+    p = at(" ".repeat(59) + "12345");
+    expect(digitFields(p, p + 64, p + 64, OUT, 16)).toBe(1);
+    expect(field(0)).toBe(12345);
+    // 16 fields over three windows, as a net/dev line has them
+    p = at(" 1664039048 1566805    0    0    0     0          0         0 1664039048 1566805    0    0    0     0       0          0");
+    expect(digitFields(p, p + 120, p + 120, OUT, 16)).toBe(16);
+    expect(field(0)).toBe(1664039048);
+    expect(field(1)).toBe(1566805);
+    expect(field(8)).toBe(1664039048);
+    expect(field(9)).toBe(1566805);
+    expect(field(15)).toBe(0);
+  });
+
+  it("reads up to 19 digits, and leaves 20 or more (which may overflow) to the caller", () => {
+    let p = at("1 9999999999999999999 123456789 12345678");
+    expect(digitFields(p, p + 40, p + 40, OUT, 16)).toBe(4);
+    expect(field(1)).toBe(9999999999999999999);
+    expect(field(2)).toBe(123456789);
+    expect(field(3)).toBe(12345678);
+    p = at("1 18446744073709551615 2");
+    expect(digitFields(p, p + 24, p + 24, OUT, 16)).toBe(-1);
+    p = at("1 2 18446744073709551615");
+    expect(digitFields(p, p + 24, p + 24, OUT, 16)).toBe(-1);
+  });
+
+  it("leaves a line with anything but digits and spaces to the caller", () => {
+    const bad: string[] = ["1 -2 3", "1 2x 3", "1\t2", "1 2.5", "1 2\r", "1 \x00 2", "1 2 3" + " ".repeat(70) + "x"];
+    for (let i = 0; i < bad.length; i++) {
+      const p = at(bad[i]);
+      expect(digitFields(p, p + bad[i].length, p + bad[i].length, OUT, 16)).toBe(-1, bad[i]);
+    }
+  });
+
+  it("stores at most max fields, checking the rest", () => {
+    let p = at("1 2 3 4 5");
+    expect(digitFields(p, p + 9, p + 9, OUT, 3)).toBe(3);
+    expect(field(2)).toBe(3);
+    expect(field(3)).toBe(0xeeeeeeeeeeeeeeee);
+    p = at("1 2 3 4 x");
+    expect(digitFields(p, p + 9, p + 9, OUT, 3)).toBe(-1);
+  });
+
+  it("reads nothing at or past its limit, and nothing of the line past its end", () => {
+    // the line ends before "99"; the limit (the section's end) is 3 bytes further
+    let p = at("11 22 33\n99");
+    expect(digitFields(p, p + 8, p + 11, OUT, 16)).toBe(3);
+    expect(field(2)).toBe(33);
+    // an 8-digit field 2 bytes before the limit, and a line whose last vector crosses it
+    p = at("12345678 87654321");
+    expect(digitFields(p, p + 17, p + 17, OUT, 16)).toBe(2);
+    expect(field(0)).toBe(12345678);
+    expect(field(1)).toBe(87654321);
   });
 });
 
