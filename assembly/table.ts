@@ -235,6 +235,12 @@ function usage(old: usize, now: usize): u32 {
     if (i == CPU_COL_IDLE || i == CPU_COL_IOWAIT) dIdle += b - a;
   }
   if (dTotal == 0) return USAGE_NONE;
+  if (dTotal < 0x100000000) {
+    // the same rounded quotient by a double division (a 64-bit one costs several times
+    // more, 17 times an update): the numerator is exact below 2^53, and a quotient at most
+    // 10000 over a divisor below 2^32 is never rounded across an integer
+    return <u32>floor((<f64>(dTotal - dIdle) * 10000 + <f64>(dTotal >> 1)) / <f64>dTotal);
+  }
   return <u32>(((dTotal - dIdle) * 10000 + (dTotal >> 1)) / dTotal);
 }
 

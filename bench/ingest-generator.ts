@@ -28,6 +28,12 @@ export type GeneratorCommand =
       full: boolean;
       /** sign every datagram (with a key); false sends the template's tag unchanged (for the bare receiver, which checks nothing) */
       sign: boolean;
+      /**
+       * keep the rate steady (the latency step): when the generator falls more than
+       * STEADY_LAG_MS behind (its own core was taken), what fell due is skipped instead of
+       * sent as one burst, which would measure the generator's stall as the collector's latency
+       */
+      steady?: boolean;
     }
   | { cmd: "exit" };
 
@@ -43,9 +49,14 @@ export type GeneratorReply =
       cpuMs: number;
       sendErrors: number;
       queued: number;
-      /** the furthest the generator fell behind its schedule: what was due then left as one burst */
+      /** the furthest the generator fell behind its schedule: what was due then left as one burst (or was skipped, steady) */
       maxLagMs: number;
+      /** updates skipped to keep a steady step's rate */
+      skipped: number;
     };
+
+/** How far a steady step may fall behind before it skips what fell due. */
+const STEADY_LAG_MS = 2;
 
 /** One pre-encoded datagram and where its sections' sample times are. */
 interface Template {
@@ -215,14 +226,20 @@ async function step(c: Extract<GeneratorCommand, { cmd: "step" }>): Promise<void
   const end = start + c.seconds * 1000;
   let yieldAt = start + 5;
   let maxLagMs = 0;
+  let skipped = 0;
   for (;;) {
     const t = performance.now();
     if (t >= end || (c.count && updates >= c.count)) break;
     // the updates due by now at the asked rate (as fast as possible when rate is 0)
-    let due = c.rate ? Math.floor((c.rate * (t - start)) / 1000) - updates : 64;
+    let due = c.rate ? Math.floor((c.rate * (t - start)) / 1000) - updates - skipped : 64;
     if (c.count) due = Math.min(due, c.count - updates);
     if (due > 0) {
-      if (c.rate) maxLagMs = Math.max(maxLagMs, t - start - (1000 * updates) / c.rate);
+      const lag = c.rate ? t - start - (1000 * (updates + skipped)) / c.rate : 0;
+      maxLagMs = Math.max(maxLagMs, lag);
+      if (c.steady && lag > STEADY_LAG_MS) {
+        skipped += due - 1;
+        due = 1;
+      }
       for (let i = 0; i < Math.min(due, 256); i++) {
         const n = next;
         next = next + 1 === nodes ? 0 : next + 1;
@@ -232,7 +249,7 @@ async function step(c: Extract<GeneratorCommand, { cmd: "step" }>): Promise<void
     } else {
       // sleep until the next update is due, at least 0.1 ms (what is due meanwhile leaves as one
       // burst) and at most 1 ms: spinning would take the core from the latency reader
-      const wait = Math.min(1, Math.max(0.1, (1000 * (updates + 1)) / c.rate - (t - start)));
+      const wait = Math.min(1, Math.max(0.1, (1000 * (updates + skipped + 1)) / c.rate - (t - start)));
       Atomics.wait(sleeper, 0, 0, wait);
     }
     if (performance.now() >= yieldAt) {
@@ -253,6 +270,7 @@ async function step(c: Extract<GeneratorCommand, { cmd: "step" }>): Promise<void
     sendErrors,
     queued,
     maxLagMs,
+    skipped,
   });
 }
 

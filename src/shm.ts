@@ -371,10 +371,11 @@ export class ShmWriter {
    */
   publishNode(src: Uint8Array, tableAt: number, recOff: number): void {
     // the collector's hot path (once per node per batch of datagrams): no closures, no arrays,
-    // and the source read through views kept as long as its buffer lives
+    // the source read through a view kept as long as its buffer lives, and copies by
+    // TypedArray.set (a builtin: Buffer.copy costs twice as much in its argument checks)
     const L = this.L;
     const map = this.live();
-    const { dv, buf } = this.sourceViews(src);
+    const dv = this.sourceView(src);
     const rec = tableAt + recOff;
     const cpus = dv.getUint32(rec + L.NODE_CPUS + L.EXT_OFFSET, true);
     const cpuBytes = dv.getUint32(rec + L.NODE_CPUS + L.EXT_COUNT, true) * L.CPU_SIZE;
@@ -386,26 +387,23 @@ export class ShmWriter {
     const seq = (recOff + L.NODE_SEQ) >>> 2;
     this.lock(seq);
     // the file's NODE_SEQ is its own counter: the record is copied from the word after it
-    buf.copy(map, recOff + L.NODE_SEQ + 4, rec + L.NODE_SEQ + 4, rec + L.NODE_SIZE);
-    if (cpuBytes) buf.copy(map, cpus, tableAt + cpus, tableAt + cpus + cpuBytes);
-    if (ciBytes) buf.copy(map, cis, tableAt + cis, tableAt + cis + ciBytes);
-    if (ifBytes) buf.copy(map, ifs, tableAt + ifs, tableAt + ifs + ifBytes);
+    map.set(src.subarray(rec + L.NODE_SEQ + 4, rec + L.NODE_SIZE), recOff + L.NODE_SEQ + 4);
+    if (cpuBytes) map.set(src.subarray(tableAt + cpus, tableAt + cpus + cpuBytes), cpus);
+    if (ciBytes) map.set(src.subarray(tableAt + cis, tableAt + cis + ciBytes), cis);
+    if (ifBytes) map.set(src.subarray(tableAt + ifs, tableAt + ifs + ifBytes), ifs);
     Atomics.add(this.words, seq, 1); // even: consistent
   }
 
-  /** A DataView and a Buffer over src, made again only when src is another array (WASM memory grew). */
-  private sourceViews(src: Uint8Array): { dv: DataView; buf: Buffer } {
-    if (this.viewsOf !== src) {
-      this.viewsOf = src;
-      this.views = {
-        dv: new DataView(src.buffer, src.byteOffset, src.byteLength),
-        buf: Buffer.from(src.buffer, src.byteOffset, src.byteLength),
-      };
+  /** A DataView over src, made again only when src is another array (WASM memory grew). */
+  private sourceView(src: Uint8Array): DataView {
+    if (this.viewOf !== src) {
+      this.viewOf = src;
+      this.view = new DataView(src.buffer, src.byteOffset, src.byteLength);
     }
-    return this.views!;
+    return this.view!;
   }
-  private viewsOf: Uint8Array | null = null;
-  private views: { dv: DataView; buf: Buffer } | null = null;
+  private viewOf: Uint8Array | null = null;
+  private view: DataView | null = null;
 
   /** Makes the sequence word at index i odd (writing), mending one left odd by a killed collector. */
   private lock(i: number): void {

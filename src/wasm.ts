@@ -94,7 +94,6 @@ export function layoutOf(exports: WebAssembly.Exports): Layout {
 export class Core {
   readonly layout: Layout;
   private readonly x: CoreExports;
-  private buffer: ArrayBuffer | null = null;
   private bytes = new Uint8Array(0);
 
   /**
@@ -119,9 +118,10 @@ export class Core {
 
   /** The whole of linear memory as bytes; refreshed after memory grows (which detaches old views). */
   memory(): Uint8Array {
-    if (this.buffer !== this.x.memory.buffer) {
-      this.buffer = this.x.memory.buffer;
-      this.bytes = new Uint8Array(this.buffer);
+    // growing memory detaches the old buffer, whose length drops to 0: a cheaper test, on
+    // every datagram, than the Memory's buffer getter
+    if (this.bytes.length === 0) {
+      this.bytes = new Uint8Array(this.x.memory.buffer);
     }
     return this.bytes;
   }
