@@ -6,7 +6,7 @@
 
 import dgram from "node:dgram";
 import { setImmediate as yieldLoop } from "node:timers/promises";
-import { Authenticator, KeyRing } from "../src/auth";
+import { Authenticator, Hmac, Key, KeyRing } from "../src/auth";
 import { SimulatedNode } from "../src/simulate";
 import { Core, Layout } from "../src/wasm";
 import { Encoder } from "../src/wire";
@@ -70,6 +70,8 @@ const HOST_DIGITS = 5; // hostnames are "sim-NNNNN": the digits are patched per 
 
 let L: Layout;
 let auth: Authenticator | null = null;
+/** Each key's Hmac: the generator signs its templates in place (a new buffer per datagram would cost it more than the collector) */
+const macs = new Map<Key, Hmac>();
 /** templates[m][k]: the datagrams of update k of template node m (k = 0 is the full update) */
 let templates: Template[][][] = [];
 let sockets = 4;
@@ -201,15 +203,23 @@ function sendUpdate(n: number, s: dgram.Socket, full: boolean, sign: boolean, ou
     const ms = now();
     for (let j = 0; j < t.times.length; j++) b.writeDoubleLE(ms, t.times[j]);
     b.writeDoubleLE(ms, L.W_SEND_TIME);
-    // sign() makes a new buffer: the template may be patched again at once
-    const d = sign && auth ? auth.sign(b.subarray(0, b.length - L.W_TAG_LEN), n) : b;
-    s.send(d);
+    if (sign && auth) {
+      // the template carries the flag and a tag already (init signed it): the key id and tag
+      // are rewritten in place, as Authenticator.sign would make them
+      const key = auth.keys!.newestFor(n)!;
+      let mac = macs.get(key);
+      if (!mac) macs.set(key, (mac = new Hmac(key.secret)));
+      const body = b.length - L.W_TAG_LEN;
+      b.writeUInt16LE(key.id, L.W_KEY_ID);
+      b.set(mac.tag(b.subarray(0, body)), body);
+    }
+    s.send(b);
     out[0]++;
-    out[1] += d.length;
+    out[1] += b.length;
     if (s.getSendQueueCount() > 0) {
       // the kernel refused at once and libuv queued the send, keeping b: patch a copy from now on
       queued++;
-      if (d === b) t.buf = Buffer.from(b);
+      t.buf = Buffer.from(b);
     }
   }
 }

@@ -5,7 +5,8 @@ import assert from "node:assert/strict";
 import { chmodSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { Authenticator, KeyRing, ReplayWindow, covers } from "../../src/auth";
+import { createHmac, randomBytes } from "node:crypto";
+import { Authenticator, Hmac, KeyRing, ReplayWindow, covers } from "../../src/auth";
 import { Core, namesOf } from "../../src/wasm";
 import { encodeRequest } from "../../src/wire";
 import { tempDir } from "../helpers/cluster";
@@ -61,6 +62,18 @@ test("a key file that group or others can read, or a link to one, is refused", (
   assert.throws(() => KeyRing.load(link), /symbolic link, refused/);
   assert.equal(KeyRing.load(good).size, 1);
   t.remove();
+});
+
+test("Hmac makes createHmac's tag: keys shorter, as long as and longer than a block, messages of any length", () => {
+  for (const keyLen of [32, 63, 64, 65, 100]) {
+    const key = randomBytes(keyLen);
+    const mac = new Hmac(key);
+    // around SHA-256's block and padding edges, and past the buffer Hmac starts with
+    for (const len of [0, 1, 55, 56, 63, 64, 119, 120, 900, 1472, 2047, 2048, 5000, 70]) {
+      const m = randomBytes(len);
+      assert.deepEqual(mac.tag(m), createHmac("sha256", key).update(m).digest(), `key ${keyLen} B, message ${len} B`);
+    }
+  }
 });
 
 test("a signed datagram verifies; any changed byte, an unknown key or no tag does not", () => {
