@@ -437,6 +437,17 @@ describe("CPU usage", () => {
     expect(usageOf(0, 1)).toBe(3333);
   });
 
+  it("rounds the same with ticks between samples below 2^32 (a double division) and above (a 64-bit one)", () => {
+    // 2^31-1 busy of 2^32-1: 4999.9999988 + 0.5 rounds down to 5000; 1 busy of 2^32-1: 0;
+    // 3e9 of 6e9 (above 2^32): 5000; 1 of 8: 1250 exactly
+    commitStat(0, "cpu0 0 0 0 0\ncpu1 0 0 0 0\ncpu2 0 0 0 0\ncpu3 0 0 0 0\n");
+    commitStat(0, "cpu0 2147483647 0 0 2147483648\ncpu1 1 0 0 4294967294\ncpu2 3000000000 0 0 3000000000\ncpu3 1 0 0 7\n");
+    expect(usageOf(0, 0)).toBe(5000);
+    expect(usageOf(0, 1)).toBe(0);
+    expect(usageOf(0, 2)).toBe(5000);
+    expect(usageOf(0, 3)).toBe(1250);
+  });
+
   it("is unknown when a counter goes back or when no tick passed", () => {
     commitStat(0, "cpu  100 0 50 800\ncpu0 100 0 50 800\ncpu1 100 0 50 800\n");
     commitStat(0, "cpu  90 0 50 900\ncpu0 100 0 50 800\ncpu1 100 0 49 900\n");
