@@ -22,6 +22,12 @@ export interface OptionSpec {
   max?: number;
 }
 
+/** -h and -v, as every program ends its options. */
+export const HELP_VERSION: readonly OptionSpec[] = [
+  { long: "help", short: "h", help: "print this help and exit" },
+  { long: "version", short: "v", help: "print the version and exit" },
+];
+
 /** A command line that cannot be accepted: the program prints it with its usage and exits 2. */
 export class UsageError extends Error {}
 

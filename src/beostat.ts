@@ -3,7 +3,7 @@
 // WASM core, as text or as JSON. runMain is the whole program; the entry file only calls
 // it, so tests run it in-process as well as through the bundle.
 
-import { Io, OptionSpec, Program, UsageError, startProgram, stdio } from "./args";
+import { HELP_VERSION, Io, OptionSpec, Program, startProgram, stdio, UsageError } from "./args";
 import { stringify } from "./json";
 import { openBeostat } from "./libbeostat";
 import { parseMachine } from "./machine";
@@ -23,8 +23,7 @@ const OPTIONS: OptionSpec[] = [
   { long: "loadavg", short: "L", help: "select loadavg" },
   { long: "net", short: "N", help: "select net/dev" },
   { long: "stat", short: "S", help: "select stat" },
-  { long: "help", short: "h", help: "print this help and exit" },
-  { long: "version", short: "v", help: "print the version and exit" },
+  ...HELP_VERSION,
 ];
 export const PROGRAM: Program = {
   name: "beostat",

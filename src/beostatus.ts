@@ -3,7 +3,7 @@
 // the default). Every view starts from the same snapshot of the file (src/snapshot.ts).
 // runMain is the whole program; src/cli/beostatus.ts only calls it.
 
-import { Io, OptionSpec, Program, UsageError, startProgram, stdio } from "./args";
+import { HELP_VERSION, Io, OptionSpec, Program, startProgram, stdio, UsageError } from "./args";
 import { DEFAULT_SHM_DIR } from "./shm";
 import { Snapshotter, StatusSource } from "./snapshot";
 import { decodeSummaries } from "./summary";
@@ -19,8 +19,7 @@ const OPTIONS: OptionSpec[] = [
   { long: "http", value: "string", meta: "[ADDR:]PORT", help: `serve the web page, /snapshot and /metrics (default ${DEFAULT_HTTP.host}:${DEFAULT_HTTP.port})` },
   { long: "shm-dir", value: "string", meta: "DIR", help: `read the status file of recvstats in DIR (default ${DEFAULT_SHM_DIR})` },
   { long: "per-cpu-metrics", help: "also export each CPU's seconds by mode in /metrics" },
-  { long: "help", short: "h", help: "print this help and exit" },
-  { long: "version", short: "v", help: "print the version and exit" },
+  ...HELP_VERSION,
 ];
 export const PROGRAM: Program = {
   name: "beostatus",

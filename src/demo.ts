@@ -8,7 +8,7 @@ import { ChildProcess, spawn } from "node:child_process";
 import dgram from "node:dgram";
 import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { OptionSpec, Program, startProgram, stdio } from "./args";
+import { HELP_VERSION, OptionSpec, Program, startProgram, stdio } from "./args";
 import { openBeostat } from "./libbeostat";
 import { readProcRoot } from "./proc";
 import type { NodeStatus } from "./record";
@@ -20,8 +20,7 @@ import { Encoder } from "./wire";
 const OPTIONS: OptionSpec[] = [
   { long: "duration", value: "number", meta: "SECONDS", min: 1, help: "stop after SECONDS (default: run until Ctrl-C)" },
   { long: "port", short: "p", value: "int", meta: "PORT", min: 1024, max: 65534, help: "status port of the demo (default: a free one)" },
-  { long: "help", short: "h", help: "print this help and exit" },
-  { long: "version", short: "v", help: "print the version and exit" },
+  ...HELP_VERSION,
 ];
 
 const PROGRAM: Program = { name: "demo", synopsis: "[--duration SECONDS] [-p PORT]", options: OPTIONS, version: VERSION };

@@ -5,7 +5,7 @@
 // runMain is the whole program; src/cli/recvstats.ts only calls it.
 
 import type dgram from "node:dgram";
-import { Io, OptionSpec, Program, UsageError, startProgram, stdio } from "./args";
+import { HELP_VERSION, Io, OptionSpec, Program, startProgram, stdio, UsageError } from "./args";
 import { Daemon } from "./daemon";
 import type { Log } from "./log";
 import { ShmWriter } from "./shm";
@@ -36,8 +36,7 @@ export const OPTIONS: OptionSpec[] = [
   { long: "rcvbuf", value: "int", meta: "BYTES", min: 1024, help: "receive buffer to ask the kernel for (it may grant less: net.core.rmem_max)" },
   { long: "pidfile", value: "string", meta: "FILE", help: "write the pid here (default /var/run/recvstats.pid; none with -d)" },
   { long: "log", value: "string", meta: "FILE", help: "log here when not -d (default /var/log/recvstats.log)" },
-  { long: "help", short: "h", help: "print this help and exit" },
-  { long: "version", short: "v", help: "print the version and exit" },
+  ...HELP_VERSION,
 ];
 export const PROGRAM: Program = {
   name: "recvstats",

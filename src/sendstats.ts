@@ -6,7 +6,7 @@
 import dgram from "node:dgram";
 import { statfsSync } from "node:fs";
 import { arch, hostname } from "node:os";
-import { Io, OptionSpec, Program, UsageError, startProgram, stdio } from "./args";
+import { HELP_VERSION, Io, OptionSpec, Program, startProgram, stdio, UsageError } from "./args";
 import { Authenticator, KeyRing, ReplayWindow, authMode, covers } from "./auth";
 import { Daemon } from "./daemon";
 import type { Log } from "./log";
@@ -32,8 +32,7 @@ export const OPTIONS: OptionSpec[] = [
   { long: "auth", value: "string", meta: "MODE", help: "required (default with --key-file) or off (default without)" },
   { long: "pidfile", value: "string", meta: "FILE", help: "write the pid here (default /var/run/sendstats.pid; none with -d)" },
   { long: "log", value: "string", meta: "FILE", help: "log here when not -d (default /var/log/sendstats.log)" },
-  { long: "help", short: "h", help: "print this help and exit" },
-  { long: "version", short: "v", help: "print the version and exit" },
+  ...HELP_VERSION,
 ];
 export const PROGRAM: Program = {
   name: "sendstats",

@@ -19,6 +19,15 @@ const DAEMON_EXIT: PageText["exitStatus"] = [
 /** The key file's format and rules (src/auth.ts), the same for both daemons. */
 const KEY_FILE = "One key per line: its id (1-65535), the key in hexadecimal (at least 32 bytes), and optionally the nodes it may speak for (`N` or `FIRST-LAST`); `#` starts a comment. The file must be a regular file, owned by this account or root, that group and others cannot read (`chmod 600`). SIGHUP re-reads it (a bad file leaves the old keys in use).";
 
+/** FILES rows of a daemon's pid file and log. */
+const daemonFiles = (program: string): PageText["files"] => [
+  [`/var/run/${program}.pid`, "The pid of the daemon (`--pidfile`), removed when it stops."],
+  [`/var/log/${program}.log`, "Its log (`--log`) when not run with `-d`."],
+];
+
+/** The SIGHUP row of both daemons. */
+const SIGHUP: [string, string] = ["SIGHUP", "Reopen the log file, after logrotate moved it, and re-read the key file (`--key-file`)."];
+
 const RECVSTATS: PageText = {
   section: 8,
   summary: "collect the status of the cluster's nodes and publish it in /var/shm",
@@ -37,13 +46,12 @@ const RECVSTATS: PageText = {
   },
   files: [
     ["/var/shm/beostat", "The status of every node (`--shm-dir`); its format is in docs/shm-format.md of the package."],
-    ["/var/run/recvstats.pid", "The pid of the daemon (`--pidfile`), removed when it stops."],
-    ["/var/log/recvstats.log", "Its log (`--log`) when not run with `-d`."],
+    ...daemonFiles("recvstats"),
     ["/etc/sysconfig/recvstats", "Settings of the init script and the systemd unit (or */etc/default/recvstats*): `IF`, the interface, and `OPTIONS`, more options."],
   ],
   signals: [
     ["SIGTERM, SIGINT", "Stop cleanly: the status file is marked stopped, so that readers take every node for down, and the pid file is removed; exit status 0."],
-    ["SIGHUP", "Reopen the log file, after logrotate moved it, and re-read the key file (`--key-file`)."],
+    SIGHUP,
   ],
   exitStatus: DAEMON_EXIT,
   seeAlso: ["sendstats(8)", "beostat(1)", "systemd.service(5)"],
@@ -66,13 +74,12 @@ const SENDSTATS: PageText = {
   },
   files: [
     ["/proc/cpuinfo, /proc/meminfo, /proc/loadavg, /proc/net/dev, /proc/stat", "What is sent."],
-    ["/var/run/sendstats.pid", "The pid of the daemon (`--pidfile`), removed when it stops."],
-    ["/var/log/sendstats.log", "Its log (`--log`) when not run with `-d`."],
+    ...daemonFiles("sendstats"),
     ["/etc/sysconfig/sendstats", "Settings of the init script and the systemd unit (or */etc/default/sendstats*): `IF`, the interface, and `OPTIONS`, more options (`-n`, `--to`, `-r`)."],
   ],
   signals: [
     ["SIGTERM, SIGINT", "Stop cleanly and remove the pid file; exit status 0."],
-    ["SIGHUP", "Reopen the log file, after logrotate moved it, and re-read the key file (`--key-file`)."],
+    SIGHUP,
   ],
   exitStatus: DAEMON_EXIT,
   seeAlso: ["recvstats(8)", "beostat(1)", "proc(5)"],

@@ -3,10 +3,11 @@
 // core as recvstats does, and published with recvstats' ShmWriter into a directory of the
 // caller's. The heartbeat is the caller's to keep fresh (beat()), so "up" is under control.
 
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readProcRoot } from "../../src/proc";
-import { ShmWriter } from "../../src/shm";
+import { ShmReader, ShmWriter } from "../../src/shm";
 import { Core } from "../../src/wasm";
 import { Encoder, Update, newInstanceId } from "../../src/wire";
 import { FIXTURES } from "./paths";
@@ -130,4 +131,36 @@ export function publish(dir: string, core: Core): MadeCluster {
   const beat = (): void => writer.setHostFields({ heartbeatMs: Date.now() });
   writer.setHostFields({ startedMs: Date.now(), heartbeatMs: Date.now() });
   return { core, writer, beat, close: () => writer.close() };
+}
+
+/** A made cluster in a fresh temporary directory, kept alive, with a reader of its file. */
+export interface LiveCluster {
+  dir: string;
+  cluster: MadeCluster;
+  reader: ShmReader;
+  /** stops the heartbeat, closes the reader and the cluster, removes the directory */
+  close(): void;
+}
+
+/**
+ * makeCluster in a new directory (named from prefix), whose heartbeat is rewritten every
+ * 500 ms as recvstats does every second, so that the collector stays alive for readers
+ * however slow the machine.
+ */
+export function liveCluster(prefix: string, nodes: MadeNode[]): LiveCluster {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const cluster = makeCluster(dir, nodes);
+  const reader = ShmReader.open(dir);
+  const heartbeat = setInterval(() => cluster.beat(), 500);
+  return {
+    dir,
+    cluster,
+    reader,
+    close: () => {
+      clearInterval(heartbeat);
+      reader.close();
+      cluster.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

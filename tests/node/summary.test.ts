@@ -10,37 +10,26 @@ import { ShmReader } from "../../src/shm";
 import { Snapshotter, parseNodeRange } from "../../src/snapshot";
 import { decodeRecords, decodeSummaries } from "../../src/summary";
 import { Core } from "../../src/wasm";
-import { tempDir } from "../helpers/cluster";
-import { MadeCluster, fixtureFiles, makeCluster, twoSamples } from "../helpers/statusfile";
+import { LiveCluster, fixtureFiles, liveCluster, twoSamples } from "../helpers/statusfile";
 
 const core = new Core(1);
 const L = core.layout;
 const snapshots = new Snapshotter(core);
 const GiB = 2n ** 30n;
-let shm: { dir: string; remove(): void };
-let cluster: MadeCluster;
+let live: LiveCluster;
 let reader: ShmReader;
-let heartbeat: NodeJS.Timeout;
 
 before(() => {
-  shm = tempDir("beostatus-summary-");
-  cluster = makeCluster(shm.dir, [
+  live = liveCluster("beostatus-summary-", [
     { node: -1, hostname: "master", updates: [fixtureFiles("kvm-x86_64-2cpu-linux6.18")] },
     { node: 0, hostname: "alpha", updates: twoSamples("procfs-x86_64-8cpu", (k) => 5 * k), statfs: { total: 100n * GiB, free: 25n * GiB } },
     { node: 7, hostname: "", updates: [fixtureFiles("hp-bl920gen8-x86_64-480cpu")] },
     { node: 9, hostname: "ünïcode-név", updates: [fixtureFiles("sysstat-x86_64-t0")], agoMs: 20_000, downAfterMs: 3000 },
   ]);
-  reader = ShmReader.open(shm.dir);
-  // as recvstats does every second, so the collector stays alive however slow the machine
-  heartbeat = setInterval(() => cluster.beat(), 500);
+  reader = live.reader;
 });
 
-after(() => {
-  clearInterval(heartbeat);
-  reader.close();
-  cluster.close();
-  shm.remove();
-});
+after(() => live.close());
 
 const mib = (x: number | bigint | null): number => Math.round(Number(x) / 2 ** 20);
 
