@@ -117,8 +117,17 @@ export function renderMetrics(reader: ShmReader, core: Core, opts: { perCpu?: bo
 
   const alive = reader.collectorAlive(now);
   const head = reader.header();
+  // reader.read runs decode again when the record changed under it: the lines an earlier,
+  // torn attempt added must go, or a scrape would carry a series twice
+  const all = [...families.values()];
+  const marks = all.map(() => 0);
+  const rollback = (): void => {
+    for (let i = 0; i < all.length; i++) all[i].lines.length = marks[i];
+  };
   for (const n of reader.nodeNumbers()) {
-    reader.read(n, (r, rec) => {
+    for (let i = 0; i < all.length; i++) marks[i] = all[i].lines.length;
+    const got = reader.read(n, (r, rec) => {
+      rollback();
       const s = readSummary(L, summaryView(core.summarize(r.bytes(rec, L.NODE_SIZE), now, alive)), 0);
       const present = (f: number): boolean => ((f < 32 ? r.u32(rec + L.NODE_PRESENT) >>> f : r.u32(rec + L.NODE_PRESENT + 4) >>> (f - 32)) & 1) === 1;
       const name = present(L.F_NAME) ? r.str(rec + L.NODE_NAME, L.NODE_NAME_LEN) : "";
@@ -177,6 +186,7 @@ export function renderMetrics(reader: ShmReader, core: Core, opts: { perCpu?: bo
       put(updates, r.u32(rec + L.NODE_UPDATES));
       return true;
     });
+    if (got === null) rollback(); // an attempt ran on a record that turned out not to be n's
   }
 
   // one string per family: a family of 10,000 nodes has too many lines to spread into a call

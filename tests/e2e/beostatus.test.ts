@@ -191,6 +191,16 @@ test("beostatus --http serves summaries and records that decode to the file's no
   assert.doesNotMatch(script, /https?:\/\/(?!beostatus\.invalid)[a-z]/i, "nothing loaded from elsewhere");
 });
 
+test("beostatus --http serves /metrics, per CPU only with --per-cpu-metrics", async () => {
+  const perCpu = /^beostat_cpu_seconds_total\{node="3",name="delta",cpu="479",mode="user"\} \d/m;
+  const plain = await (await fetch(`${await serve()}metrics`)).text();
+  assert.match(plain, /^beostat_node_up\{node="0",name="alpha"\} 1$/m);
+  assert.match(plain, /^beostat_node_up\{node="2",name="charlie"\} 0$/m);
+  assert.doesNotMatch(plain, /^beostat_cpu_seconds_total/m);
+  const detailed = await (await fetch(`${await serve("--per-cpu-metrics")}metrics`)).text();
+  assert.match(detailed, perCpu);
+});
+
 test("beostatus --http answers 503 while there is no status file", async () => {
   const empty = tempDir();
   const p = spawnProgram("beostatus", ["--http", "127.0.0.1:0", "--shm-dir", empty.dir], { noInterface: true });
