@@ -9,7 +9,12 @@
 // | empty file, or nothing recognised       | EMPTY             | the section, with every field absent |
 // | last line without '\n'                  | TRUNCATED         | all but that line (it may be cut)    |
 // | non-digit, '-', garbled number          | BAD_FIELD         | that field failed, the rest parsed   |
-// | fewer columns than a line needs         | BAD_FIELD         | given columns; the others absent     |
+// | a key or trailing field left out (a     | OK                | that field absent, never 0           |
+// |   meminfo key, cpuinfo MHz or cache,    |                   |                                      |
+// |   net/dev counters or loadavg fields    |                   |                                      |
+// |   after the last one given)             |                   |                                      |
+// | fewer columns than a line must have     | BAD_FIELD         | given columns; the others absent     |
+// |   (stat cpuN: under 4; loadavg: no '/') |                   |                                      |
 // | extra columns, unknown keys             | OK                | ignored                              |
 // | number above 2^64-1 (or its field)      | OVERFLOW          | that field failed, the rest parsed   |
 // | NUL byte inside a value                 | BAD_FIELD         | that field failed                    |

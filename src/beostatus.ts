@@ -74,7 +74,8 @@ function once(shmDir: string, width: number | undefined, io: Io): number {
   const core = new Core(1);
   const source = new StatusSource(shmDir, core.layout);
   try {
-    io.out(frame(source, new Snapshotter(core), width ?? process.stdout.columns ?? DEFAULT_WIDTH, useColor()).lines.join("\n") + "\n");
+    const columns = width ?? (process.stdout.columns || DEFAULT_WIDTH); // 0: a terminal that does not say
+    io.out(frame(source, new Snapshotter(core), columns, useColor()).lines.join("\n") + "\n");
     return 0;
   } catch (err) {
     io.err(`beostatus: ${(err as Error).message}\n`);
@@ -100,7 +101,7 @@ function textLoop(shmDir: string, fixedWidth: number | undefined, io: Io): Promi
   let shown = 0;
 
   const draw = (): void => {
-    const width = fixedWidth ?? out.columns ?? DEFAULT_WIDTH;
+    const width = fixedWidth ?? (out.columns || DEFAULT_WIDTH); // 0: a terminal that does not say
     let lines: string[];
     try {
       const rows = tty ? Math.max(1, (out.rows ?? 24) - 3) : undefined;

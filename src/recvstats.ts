@@ -275,7 +275,8 @@ export class Collector {
    * is lost.
    */
   private recover(node: number, why: string): void {
-    this.log.warn(`${why}: restarting the core from ${this.shm.file}`);
+    // rate-limited: a datagram that traps the core may be sent again and again
+    this.log.warnRated("trap", `${why}: restarting the core from ${this.shm.file}`);
     const fresh = new Core(this.o.maxNodes);
     fresh.setLimits(this.o.maxCpus, this.o.maxIfaces);
     if (!fresh.adopt(this.shm.tableBytes(), this.o.maxNodes, false)) {

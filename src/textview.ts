@@ -131,7 +131,21 @@ export function renderFrame(snap: SummarySnapshot, opts: FrameOptions): string[]
   const skip = Math.max(0, Math.min(opts.skip ?? 0, snap.nodes.length - rows));
   const end = Math.min(snap.nodes.length, skip + rows);
   for (let i = skip; i < end; i++) lines.push(row(snap.nodes[i], opts.perCpu?.[i] ?? null, opts, nodeWidth, cols));
-  return lines;
+  // a terminal narrower than the narrowest layout: every line cut at its edge, none wraps
+  return opts.width < width ? lines.map((l) => cut(l, Math.max(1, opts.width))) : lines;
+}
+
+/** The first n visible columns of line (colour codes kept, and a reset after a cut one). */
+function cut(line: string, n: number): string {
+  let seen = 0;
+  for (let i = 0; i < line.length; i++) {
+    if (line.startsWith(ESC, i)) {
+      i = line.indexOf("m", i); // an SGR code takes no column
+      continue;
+    }
+    if (++seen > n) return line.includes(ESC) ? line.slice(0, i) + RESET : line.slice(0, i);
+  }
+  return line;
 }
 
 function row(n: Summary, usage: Uint16Array | null, opts: FrameOptions, nodeWidth: number, cols: ReturnType<typeof columns>): string {

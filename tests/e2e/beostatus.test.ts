@@ -130,6 +130,18 @@ test("beostatus -c colours a terminal's frame unless NO_COLOR is set, and fits a
   assert.doesNotMatch(lines[1], /swap/, "swap is the first column to go");
 });
 
+test("beostatus -c on a terminal narrower than its narrowest layout cuts every line at the edge", () => {
+  const cmd = `stty cols 40; ${process.execPath} ${bundle("beostatus")} -c --once --shm-dir ${shm.dir}`;
+  for (const env of [{ NO_COLOR: "1" }, { NO_COLOR: "" }]) {
+    const r = inTerminal(cmd, "", env);
+    assert.equal(r.status, 0, r.stderr);
+    const lines = r.stdout.replace(/\r/g, "").trimEnd().split("\n");
+    assert.ok(lines.length >= 6, r.stdout);
+    for (const line of lines) assert.ok([...line.replace(/\x1b\[[0-9;]*m/g, "")].length <= 40, JSON.stringify(line));
+    assert.match(lines[2], /^\s*0 up/);
+  }
+});
+
 test("beostatus -c runs full screen until q, then gives the terminal back", () => {
   const r = inTerminal(`${process.execPath} ${bundle("beostatus")} -c --shm-dir ${shm.dir}`, "q");
   assert.equal(r.status, 0, r.stderr);

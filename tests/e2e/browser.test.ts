@@ -110,8 +110,22 @@ test("a click on a node's cell opens its page with CPUs, memory, interfaces and 
   assert.ok((await page.$$("#ifaces tr")).length > 1, "interfaces listed");
   assert.match((await page.textContent("#memory"))!, /total/);
   assert.equal(await page.textContent("#node-state"), "up");
-  // the page keeps its own history: after a few refreshes the charts have lines
-  await page.waitForTimeout(3500);
+  // the page keeps its own history: after a few refreshes each chart has a line, pixels of
+  // its series' colour (the memory chart's #7b3fb3, the CPU chart's #2458b3)
+  await page.waitForFunction(
+    (charts) =>
+      charts.every(([id, rgb]) => {
+        const c = document.querySelector<HTMLCanvasElement>(id as string)!;
+        const px = c.getContext("2d")!.getImageData(0, 0, c.width, c.height).data;
+        let n = 0;
+        for (let i = 0; i < px.length; i += 4) {
+          if (Math.abs(px[i] - rgb[0]) + Math.abs(px[i + 1] - rgb[1]) + Math.abs(px[i + 2] - rgb[2]) < 60) n++;
+        }
+        return n > 50;
+      }),
+    [["#chart-mem", [123, 63, 179]], ["#chart-cpu", [36, 88, 179]]] as Array<[string, number[]]>,
+    { timeout: 10_000 },
+  );
   await shot("node");
 });
 

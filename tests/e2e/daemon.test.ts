@@ -86,6 +86,30 @@ test("a pid file left by a dead process, or naming another program, does not blo
   t.remove();
 });
 
+test("SIGINT stops either daemon as SIGTERM does: the file marked stopped, the pid file removed", async () => {
+  const t = tempDir();
+  const port = await freePortPair();
+  const common = ["-p", String(port)];
+  const recv = run("recvstats", ...common, "--shm-dir", join(t.dir, "shm"), "--pidfile", join(t.dir, "r.pid"), "--log", join(t.dir, "r.log"));
+  assert.equal(recv.status, 0, recv.stderr);
+  const node = ["-n", "1", "-r", "60", "--to", `127.0.0.1:${port}`, "--proc-root", join(FIXTURES, "kvm-x86_64-2cpu-linux6.18")];
+  const send = run("sendstats", ...common, ...node, "--pidfile", join(t.dir, "s.pid"), "--log", join(t.dir, "s.log"));
+  assert.equal(send.status, 0, send.stderr);
+  const reader = ShmReader.open(join(t.dir, "shm"));
+  await waitFor("node 1 published", () => reader.node(1)?.stat ?? undefined);
+  for (const program of ["sendstats", "recvstats"]) {
+    const pidfile = join(t.dir, `${program[0]}.pid`);
+    const pid = Number(readFileSync(pidfile, "utf8"));
+    process.kill(pid, "SIGINT");
+    await gone(pid);
+    assert.equal(existsSync(pidfile), false, program);
+    assert.match(readFileSync(join(t.dir, `${program[0]}.log`), "utf8"), /SIGINT: stopping/, program);
+  }
+  assert.ok(reader.header().flags & reader.L.TFLAG_STOPPED);
+  reader.close();
+  t.remove();
+});
+
 test("without -d a start that fails returns 1 with the child's error", () => {
   const t = tempDir();
   const r = spawnSync(process.execPath, [bundle("recvstats"), "-i", "nosuchif0", "--shm-dir", join(t.dir, "shm"), "--pidfile", join(t.dir, "r.pid"), "--log", join(t.dir, "r.log")], {
@@ -113,6 +137,33 @@ test("SIGHUP reopens the log file (logrotate)", async () => {
   assert.match(readFileSync(log, "utf8"), /SIGTERM: stopping/);
   assert.equal(existsSync(join(t.dir, "s.pid")), false);
   t.remove();
+});
+
+test("a restarted collector asks for fresh updates at once: a node reporting every 10 minutes is current again in seconds", async () => {
+  const t = tempDir();
+  const shm = join(t.dir, "shm");
+  const port = await freePortPair();
+  const start = () => spawnProgram("recvstats", ["-d", "-p", String(port), "--shm-dir", shm, "--request-interval", "3600"]);
+  let recv = start();
+  await waitFor("recvstats", () => (recv.stderr().includes("listening") ? true : undefined));
+  // multicast on lo (spawnProgram adds -i lo to both): the node also hears the requests
+  const node = spawnProgram("sendstats", ["-d", "-p", String(port), "-n", "1", "-r", "600", "--proc-root", join(FIXTURES, "kvm-x86_64-2cpu-linux6.18")]);
+  const reader = ShmReader.open(shm);
+  try {
+    const first = await waitFor("node 1's first update", () => reader.node(1)?.time ?? undefined);
+    await new Promise((r) => setTimeout(r, 1100)); // a later second, so that a new report shows
+    await recv.stop();
+    recv = start();
+    await waitFor("recvstats again", () => (recv.stderr().includes("listening") ? true : undefined));
+    // its next report is 10 minutes away: only an answer to the start's request brings it
+    await waitFor("node 1 reported again", () => ((reader.node(1)?.time ?? 0) > first ? true : undefined), 15_000);
+    assert.equal(reader.node(1)!.up, true);
+  } finally {
+    reader.close();
+    await node.stop();
+    await recv.stop();
+    t.remove();
+  }
 });
 
 test("restarts, SIGKILL among them, under traffic: a reader that keeps the file mapped never sees the cluster blank", async () => {

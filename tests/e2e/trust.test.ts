@@ -148,6 +148,30 @@ test("keys rotate without downtime: SIGHUP makes recvstats read its key file aga
   }
 });
 
+test("SIGHUP makes sendstats read its key file again: its next datagrams carry the new key", async () => {
+  const t = tempDir();
+  const port = await freePortPair();
+  const keys = keyFile(t.dir, "node.keys", `1 ${K1} 0-9\n`);
+  const seen: number[] = [];
+  const sock = dgram.createSocket("udp4");
+  sock.on("message", (m) => seen.push(m.readUInt16LE(L.W_KEY_ID)));
+  await new Promise<void>((r) => sock.bind(port, "127.0.0.1", r));
+  const s = spawnProgram("sendstats", ["-d", "-p", String(port), "-n", "3", "-r", "1", "--to", `127.0.0.1:${port}`, "--proc-root", KVM, "--key-file", keys]);
+  try {
+    await waitFor("a datagram signed with key 1", () => (seen.includes(1) ? true : undefined));
+    // key 2 also covers node 3, and is newer: the sender moves to it
+    writeFileSync(keys, `1 ${K1} 0-9\n2 ${K2} 0-9\n`);
+    s.child.kill("SIGHUP");
+    await waitFor("the keys read again", () => (s.stderr().includes("SIGHUP: keys read") ? true : undefined));
+    const from = seen.length;
+    await waitFor("a datagram signed with key 2", () => (seen.slice(from).includes(2) ? true : undefined));
+  } finally {
+    await s.stop();
+    sock.close();
+    t.remove();
+  }
+});
+
 test("a replayed datagram and an older instance of a node are rejected, and change nothing", async () => {
   const c = await securedCluster();
   const instance = BigInt(Date.now()) * 1000n;
