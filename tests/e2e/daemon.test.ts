@@ -210,7 +210,12 @@ test("restarts, SIGKILL among them, under traffic: a reader that keeps the file 
       await recv.exited;
       for (let i = 0; i < 20; i++) check(); // while no collector runs
       recv = start();
-      await waitFor("the restart", () => (recv.stderr().includes("listening") ? true : undefined));
+      // reading all along while the new collector adopts the file and republishes every record
+      for (const deadline = Date.now() + 15_000; !recv.stderr().includes("listening"); ) {
+        assert.ok(Date.now() < deadline, "the restart took over 15 s");
+        check();
+        await new Promise((r) => setImmediate(r));
+      }
       assert.match(recv.stderr(), /continued .*: 8 nodes kept, stale until they report/);
       await waitFor("nodes fresh again", () => (reader.nodes().every((n) => n.up) ? true : undefined));
       check();
