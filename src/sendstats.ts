@@ -227,6 +227,7 @@ export class Agent {
   private schedule(delayMs: number): void {
     if (this.closed) return;
     this.timer = setTimeout(() => {
+      this.timer = null; // (an update in flight schedules the next itself)
       const started = Date.now();
       this.sendUpdate(this.updateId === 0)
         .catch((err) => this.log.warnRated("update", `update: ${(err as Error).message}`))
@@ -256,6 +257,12 @@ export class Agent {
     if (newInterval > 0 && newInterval !== this.intervalMs) {
       this.intervalMs = newInterval;
       this.log.info(`reporting interval set to ${newInterval} ms by a request`);
+      // the update already scheduled at the old interval would hold the new one back (one in
+      // flight schedules the next at the new interval)
+      if (this.timer) {
+        clearTimeout(this.timer);
+        this.schedule(newInterval);
+      }
     }
     if (this.answer) {
       // an answer is already waiting: it becomes full if this request asks so, and that is all

@@ -18,6 +18,7 @@ import { readProcRoot } from "../../src/proc";
 import type { NodeStatus } from "../../src/record";
 import { Core } from "../../src/wasm";
 import { freePortPair, spawnProgram, stopAll, tempDir, waitFor } from "../helpers/cluster";
+import { statusDatagram } from "../helpers/datagrams";
 import { FIXTURES, bundle } from "../helpers/paths";
 
 after(stopAll);
@@ -230,4 +231,37 @@ test("an unwritable shm dir is a runtime failure: one line, status 1", () => {
   assert.match(r.stderr, /cannot publish in .*a-file\/shm/);
   assert.equal(r.stderr.trim().split("\n").length, 1);
   t.remove();
+});
+
+test("recvstats multicasts requests: a full one for all nodes at start, one every --request-interval, a full one to a node without cpuinfo", async () => {
+  const port = await freePortPair();
+  const core = new Core(1);
+  const L = core.layout;
+  const seen: Array<{ target: number; first: number; full: boolean }> = [];
+  // the nodes' side: the request port on the group, over lo
+  const listener = dgram.createSocket({ type: "udp4", reuseAddr: true });
+  listener.on("message", (m) => {
+    if (core.check(m, L.WT_REQUEST) === 0) seen.push({ target: m[L.W_TARGET], first: m.readInt32LE(L.W_FIRST), full: (m[L.W_REQ_FLAGS] & L.WRF_FULL) !== 0 });
+  });
+  await new Promise<void>((r) => listener.bind(port + 1, () => r()));
+  listener.addMembership("239.255.11.224", "127.0.0.1");
+  const shm = tempDir();
+  const recv = spawnProgram("recvstats", ["-d", "-p", String(port), "--shm-dir", shm.dir, "--request-interval", "1"]);
+  const sock = dgram.createSocket("udp4");
+  try {
+    await waitFor("three requests for all nodes", () => (seen.filter((r) => r.target === L.WTG_ALL).length >= 3 ? true : undefined));
+    const all = seen.filter((r) => r.target === L.WTG_ALL);
+    assert.equal(all[0].full, true, "at start: full updates");
+    assert.ok(all.slice(1).every((r) => !r.full), "then regular ones");
+    // node 6 appears with stat only: the master asks it, and only it, for a full update
+    const d = statusDatagram(L, [{ sec: L.SEC_STAT, flags: L.WSF_FIRST | L.WSF_LAST, payload: "cpu  1 2 3 4\ncpu0 1 2 3 4\n" }], { node: 6, sendMs: Date.now() });
+    sock.send(d, port, "127.0.0.1");
+    const one = await waitFor("a request to node 6", () => seen.find((r) => r.target === L.WTG_ONE));
+    assert.deepEqual(one, { target: L.WTG_ONE, first: 6, full: true });
+  } finally {
+    sock.close();
+    listener.close();
+    await recv.stop();
+    shm.remove();
+  }
 });

@@ -71,3 +71,33 @@ test("sendstats and recvstats in two network namespaces joined by a veth pair", 
   await recv.stop();
   shm.remove();
 });
+
+test("an interface down or without an IPv4 address is an error that says so, for both daemons", { skip }, () => {
+  const EMPTY = `rs-empty-${id}`;
+  ip("netns", "add", EMPTY);
+  const t = tempDir();
+  const start = (program: string) =>
+    spawnSync("ip", ["netns", "exec", EMPTY, process.execPath, bundle(program), "-d", "-i", "lo", ...(program === "recvstats" ? ["--shm-dir", t.dir] : ["-n", "1"])], {
+      encoding: "utf8",
+      timeout: 20_000,
+    });
+  try {
+    // a fresh namespace's lo is down, with no address at all
+    for (const program of ["recvstats", "sendstats"]) {
+      const r = start(program);
+      assert.equal(r.status, 1, r.stderr);
+      assert.match(r.stderr, new RegExp(`^${program}: interface 'lo' is down or has no address`, "m"));
+    }
+    // up, with IPv6 only
+    ip("-n", EMPTY, "link", "set", "lo", "up");
+    ip("-n", EMPTY, "addr", "del", "127.0.0.1/8", "dev", "lo");
+    for (const program of ["recvstats", "sendstats"]) {
+      const r = start(program);
+      assert.equal(r.status, 1, r.stderr);
+      assert.match(r.stderr, new RegExp(`^${program}: interface 'lo' has no IPv4 address; interfaces: lo`, "m"));
+    }
+  } finally {
+    t.remove();
+    spawnSync("ip", ["netns", "del", EMPTY]);
+  }
+});
