@@ -17,7 +17,7 @@ import { ShmReader } from "../../src/shm";
 import { SimulatedNode } from "../../src/simulate";
 import { Core } from "../../src/wasm";
 import { Encoder } from "../../src/wire";
-import { freePortPair, spawnProgram, stopAll, tempDir, waitFor } from "../helpers/cluster";
+import { Spawned, freePortPair, spawnProgram, stopAll, tempDir, waitFor } from "../helpers/cluster";
 import { FIXTURES, bundle } from "../helpers/paths";
 
 after(stopAll);
@@ -37,6 +37,13 @@ const alive = (pid: number): boolean => {
 
 async function gone(pid: number): Promise<void> {
   await waitFor(`pid ${pid} to exit`, () => (alive(pid) ? undefined : true));
+}
+
+/** recvstats -d on port, publishing in shm; resolves once it listens. */
+async function collector(port: number, shm: string, ...extra: string[]): Promise<Spawned> {
+  const recv = spawnProgram("recvstats", ["-d", "-p", String(port), "--shm-dir", shm, ...extra]);
+  await waitFor("recvstats to listen", () => (recv.stderr().includes("listening") ? true : undefined));
+  return recv;
 }
 
 test("without -d recvstats returns 0 once ready; the pid file names it; a second start refuses; SIGTERM stops it", async () => {
@@ -143,9 +150,7 @@ test("a restarted collector asks for fresh updates at once: a node reporting eve
   const t = tempDir();
   const shm = join(t.dir, "shm");
   const port = await freePortPair();
-  const start = () => spawnProgram("recvstats", ["-d", "-p", String(port), "--shm-dir", shm, "--request-interval", "3600"]);
-  let recv = start();
-  await waitFor("recvstats", () => (recv.stderr().includes("listening") ? true : undefined));
+  let recv = await collector(port, shm, "--request-interval", "3600");
   // multicast on lo (spawnProgram adds -i lo to both): the node also hears the requests
   const node = spawnProgram("sendstats", ["-d", "-p", String(port), "-n", "1", "-r", "600", "--proc-root", join(FIXTURES, "kvm-x86_64-2cpu-linux6.18")]);
   const reader = ShmReader.open(shm);
@@ -153,8 +158,7 @@ test("a restarted collector asks for fresh updates at once: a node reporting eve
     const first = await waitFor("node 1's first update", () => reader.node(1)?.time ?? undefined);
     await new Promise((r) => setTimeout(r, 1100)); // a later second, so that a new report shows
     await recv.stop();
-    recv = start();
-    await waitFor("recvstats again", () => (recv.stderr().includes("listening") ? true : undefined));
+    recv = await collector(port, shm, "--request-interval", "3600");
     // its next report is 10 minutes away: only an answer to the start's request brings it
     await waitFor("node 1 reported again", () => ((reader.node(1)?.time ?? 0) > first ? true : undefined), 15_000);
     assert.equal(reader.node(1)!.up, true);
@@ -171,8 +175,7 @@ test("restarts, SIGKILL among them, under traffic: a reader that keeps the file 
   const shm = join(t.dir, "shm");
   const port = await freePortPair();
   const start = () => spawnProgram("recvstats", ["-d", "-p", String(port), "--shm-dir", shm, "--request-interval", "3600"]);
-  let recv = start();
-  await waitFor("recvstats", () => (recv.stderr().includes("listening") ? true : undefined));
+  let recv = await collector(port, shm, "--request-interval", "3600");
   // traffic: eight simulated nodes reporting every 50 ms
   const core = new Core(1);
   const encoder = new Encoder(core, 1472);
@@ -234,8 +237,7 @@ test("a record a killed collector left mid-write is repaired by the next one", a
   const t = tempDir();
   const shm = join(t.dir, "shm");
   const port = await freePortPair();
-  let recv = spawnProgram("recvstats", ["-d", "-p", String(port), "--shm-dir", shm]);
-  await waitFor("recvstats", () => (recv.stderr().includes("listening") ? true : undefined));
+  let recv = await collector(port, shm);
   for (const [n, m] of [[3, "procfs-x86_64-8cpu"], [4, "kvm-x86_64-2cpu-linux6.18"]] as const) {
     const s = spawnProgram("sendstats", ["--once", "-p", String(port), "-n", String(n), "--proc-root", join(FIXTURES, m)]);
     assert.equal(await s.exited, 0);
@@ -252,8 +254,7 @@ test("a record a killed collector left mid-write is repaired by the next one", a
   Atomics.add(words, (recOff + reader.L.NODE_SEQ) >>> 2, 1);
   closeSync(fd);
   assert.throws(() => reader.node(3), /rewritten continuously/);
-  recv = spawnProgram("recvstats", ["-d", "-p", String(port), "--shm-dir", shm]);
-  await waitFor("the restart", () => (recv.stderr().includes("listening") ? true : undefined));
+  recv = await collector(port, shm);
   const repaired = reader.node(3)!;
   assert.equal(repaired.up, false);
   assert.equal(repaired.stat, null, "what node 3 reported was emptied");
@@ -270,8 +271,7 @@ test("a file that cannot be continued is replaced atomically, the old one flagge
   const t = tempDir();
   const shm = join(t.dir, "shm");
   const port = await freePortPair();
-  let recv = spawnProgram("recvstats", ["-d", "-p", String(port), "--shm-dir", shm, "--max-nodes", "100"]);
-  await waitFor("recvstats", () => (recv.stderr().includes("listening") ? true : undefined));
+  let recv = await collector(port, shm, "--max-nodes", "100");
   const s = spawnProgram("sendstats", ["--once", "-p", String(port), "-n", "7", "--proc-root", join(FIXTURES, "kvm-x86_64-2cpu-linux6.18")]);
   assert.equal(await s.exited, 0);
   const lib = openBeostat(shm);
@@ -280,8 +280,7 @@ test("a file that cannot be continued is replaced atomically, the old one flagge
   const inode = statSync(join(shm, "beostat")).ino;
   await recv.stop();
   // another node capacity: another table, so a new file
-  recv = spawnProgram("recvstats", ["-d", "-p", String(port), "--shm-dir", shm, "--max-nodes", "200"]);
-  await waitFor("the restart", () => (recv.stderr().includes("listening") ? true : undefined));
+  recv = await collector(port, shm, "--max-nodes", "200");
   assert.notEqual(statSync(join(shm, "beostat")).ino, inode, "a new file");
   assert.ok(old.flags() & old.L.TFLAG_SUPERSEDED, "the old one says so");
   assert.equal(old.node(7)!.cpu_count, 2, "and its readers can still read it");
