@@ -28,8 +28,8 @@ export class KeyRing {
 
   /**
    * Reads a key file; throws one clear line ("FILE:LINE: why") for a bad one. The file must
-   * be a regular file (not a link), owned by this account or root, and not readable by
-   * group or others: a key anyone can read protects nothing.
+   * be a regular file (not a symbolic link, and no other hard link), owned by this account
+   * or root, and not readable by group or others: a key anyone can read protects nothing.
    */
   static load(file: string): KeyRing {
     let fd: number;
@@ -43,6 +43,8 @@ export class KeyRing {
     try {
       const st = fstatSync(fd);
       if (!st.isFile()) throw new Error(`${file}: not a regular file`);
+      // a second name could be another account's way to the key, or to swap it
+      if (st.nlink !== 1) throw new Error(`${file}: has ${st.nlink} hard links, refused`);
       if (st.uid !== process.getuid?.() && st.uid !== 0) throw new Error(`${file}: owned by uid ${st.uid}, not by this account or root`);
       if (st.mode & 0o077) {
         throw new Error(`${file}: mode ${(st.mode & 0o777).toString(8)} lets group or others read it; chmod 600 it`);

@@ -145,6 +145,7 @@ export class Collector {
   private readonly addr = new Uint8Array(16);
   private readonly reasons: Map<number, string>;
   private publishedUsed = 0;
+  private limitsLogged = 0;
   private closed = false;
   private readonly fault = failpoint();
   private faultCount = 0;
@@ -355,8 +356,15 @@ export class Collector {
   }
 
   private heartbeat(): void {
+    const L = this.core.layout;
     const drops = kernelDrops(this.o.port);
-    if (drops !== null) this.core.counterSet(this.core.layout.C_KERNEL_DROPS, drops);
+    if (drops !== null) this.core.counterSet(L.C_KERNEL_DROPS, drops);
+    // lists cut at a limit are counted by the core, datagram by datagram, and logged here
+    const limits = this.core.counter(L.C_LIMITS);
+    if (limits > this.limitsLogged) {
+      this.log.warnRated("limits", `${limits - this.limitsLogged} CPU or interface lists cut at --max-cpus ${this.o.maxCpus} / --max-ifaces ${this.o.maxIfaces} in the last second`);
+    }
+    this.limitsLogged = limits;
     this.hostFields({ heartbeat: Date.now() });
     this.publishHeader();
   }

@@ -86,6 +86,9 @@ export async function runMain(argv: readonly string[], io: Io = stdio): Promise<
     return d.fail((err as Error).message);
   }
   d.onHangup(() => agent.reloadKeys());
+  if (opts.auth === "off" && !opts.once) {
+    d.log.warn("--auth off: this node obeys requests from any host, and its status can be forged by any host that reaches the master (see docs/security.md)");
+  }
   d.ready();
   if (opts.once) await agent.sendUpdate(true);
   else d.log.info(`${await d.stopped}: stopping`);

@@ -5,6 +5,7 @@
 // number of times. The format, the lock protocol and `up` are described in docs/shm-format.md.
 
 import mmap from "@riaskov/mmap-io";
+import { randomBytes } from "node:crypto";
 import {
   closeSync, constants, fchmodSync, fstatSync, ftruncateSync, mkdirSync, openSync, renameSync, statSync, unlinkSync,
 } from "node:fs";
@@ -173,16 +174,18 @@ export class ShmWriter {
     const warnings: string[] = [];
     prepareDir(dir, warnings);
     const file = join(dir, SHM_FILE);
-    const tmp = join(dir, `.${SHM_FILE}.${process.pid}.tmp`);
+    // a new name each try, created exclusively: in a world-writable directory another account
+    // may have planted any name it could guess (a file we must not reuse, nor could remove)
     const flags = constants.O_RDWR | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
-    let fd: number;
-    try {
-      fd = openSync(tmp, flags, 0o644);
-    } catch (err) {
-      if (errno(err) !== "EEXIST") throw err;
-      // left by a process of our pid that died (only it could have made it): never reused, replaced
-      unlinkSync(tmp);
-      fd = openSync(tmp, flags, 0o644);
+    let tmp = "";
+    let fd = -1;
+    for (let attempt = 0; fd < 0; attempt++) {
+      tmp = join(dir, `.${SHM_FILE}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
+      try {
+        fd = openSync(tmp, flags, 0o644);
+      } catch (err) {
+        if (errno(err) !== "EEXIST" || attempt >= 8) throw err;
+      }
     }
     let writer: ShmWriter;
     try {

@@ -202,6 +202,13 @@ export class Core {
     return reason;
   }
 
+  /** Collector counter c (C_*), as a number (exact below 2^53). */
+  counter(c: number): number {
+    const dv = new DataView(this.memory().buffer);
+    const at = this.tableBase() + this.layout.TABLE_COUNTERS + 8 * c;
+    return dv.getUint32(at + 4, true) * 4294967296 + dv.getUint32(at, true);
+  }
+
   /** Offset of node's record from the table's start, or 0. */
   tableRecord(node: number): number {
     return this.x.tableRecord(node);

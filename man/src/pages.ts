@@ -17,7 +17,7 @@ const DAEMON_EXIT: PageText["exitStatus"] = [
 ];
 
 /** The key file's format and rules (src/auth.ts), the same for both daemons. */
-const KEY_FILE = "One key per line: its id (1-65535), the key in hexadecimal (at least 32 bytes), and optionally the nodes it may speak for (`N` or `FIRST-LAST`); `#` starts a comment. The file must be a regular file, owned by this account or root, that group and others cannot read (`chmod 600`). SIGHUP re-reads it (a bad file leaves the old keys in use).";
+const KEY_FILE = "One key per line: its id (1-65535), the key in hexadecimal (at least 32 bytes), and optionally the nodes it may speak for (`N` or `FIRST-LAST`); `#` starts a comment. The file must be a regular file, owned by this account or root, that group and others cannot read (`chmod 600`). SIGHUP re-reads it (a bad file leaves the old keys in use). Datagrams are also checked against replays: per node, its newest instance and a window of its 512 latest sequence numbers. *docs/security.md* in the package gives the threat model, the key schemes (per cluster, rack or node) and how to rotate keys.";
 
 /** FILES rows of a daemon's pid file and log. */
 const daemonFiles = (program: string): PageText["files"] => [
@@ -35,7 +35,7 @@ const RECVSTATS: PageText = {
     "`recvstats` is the master daemon of Beostat, the cluster status subsystem of Scyld ClusterWare, rebuilt. Every compute node runs `sendstats`(8), which sends the node's *cpuinfo*, *meminfo*, *loadavg*, *net/dev* and *stat* from */proc* as UDP datagrams; `recvstats` receives them on the status port (3040, `-p`), has its WebAssembly core check and parse the */proc* text, merges each node's split updates, and publishes the status of every node in one shared-memory file, *DIR/beostat* (`--shm-dir`, default */var/shm*), which `beostat`(1), schedulers and other tools read without locks.",
     "With `-i IF`, recvstats joins the multicast status group (239.255.11.224, `-g`) on the IPv4 address of interface `IF` and multicasts its requests for fresh updates there, to port `PORT`+1: at start, every `--request-interval` seconds, and to a node that appears without its cpuinfo. Unicast status arrives from any interface. Without `-i`, recvstats joins no group and sends no requests, so nothing leaves by an unintended interface.",
     "A datagram carries the sender's node number (`sendstats -n`), or none: then `--iprange` numbers the node by its address. A node is down after `--down-after` seconds without a datagram (default: three of its own reporting intervals). Datagrams that are malformed, come from an address outside `--iprange` or from a node out of range are dropped and counted in the file's header, and the log summarises them once a minute rather than once per datagram.",
-    "The status file is created mode 0644 whatever the umask: it must be world readable, since every account's tools read it. A missing directory is created mode 1777; recvstats warns about a directory others cannot read. A restart continues the file in place (nodes are shown stale until they report again), so readers that keep it mapped never see the cluster blank. */var/shm* should be memory-backed (a tmpfs): recvstats writes the file through a shared mapping all the time, and on a disk filesystem those pages are written back to disk over and over.",
+    "The status file is created mode 0644 whatever the umask: it must be world readable, since every account's tools read it. A missing directory is created mode 1777; recvstats warns about a directory others cannot read. In that world-writable directory it never follows a symbolic link nor writes through a hard link planted under the file's name, and never continues a file that is not its own (another owner, no status table): such a file is left alone and replaced by a new one, made under a name of its own and renamed over it. A restart continues the file in place (nodes are shown stale until they report again), so readers that keep it mapped never see the cluster blank. */var/shm* should be memory-backed (a tmpfs): recvstats writes the file through a shared mapping all the time, and on a disk filesystem those pages are written back to disk over and over.",
     "Without `-d`, recvstats detaches: it starts a copy of itself in the background and exits 0 once that copy is listening and publishing, or prints its error and exits 1, so that an init script reports the truth. The daemon writes its pid to `--pidfile` (default */var/run/recvstats.pid*) and logs to `--log` (default */var/log/recvstats.log*). With `-d` (the original's debug flag) it stays in the foreground, logs to stderr and writes no pid file unless `--pidfile` is given: the way to run it under systemd.",
   ],
   details: {
@@ -54,7 +54,7 @@ const RECVSTATS: PageText = {
     SIGHUP,
   ],
   exitStatus: DAEMON_EXIT,
-  seeAlso: ["sendstats(8)", "beostat(1)", "systemd.service(5)"],
+  seeAlso: ["sendstats(8)", "beostat(1)", "beostatus(1)", "systemd.service(5)"],
 };
 
 const SENDSTATS: PageText = {
@@ -82,7 +82,7 @@ const SENDSTATS: PageText = {
     SIGHUP,
   ],
   exitStatus: DAEMON_EXIT,
-  seeAlso: ["recvstats(8)", "beostat(1)", "proc(5)"],
+  seeAlso: ["recvstats(8)", "beostat(1)", "beostatus(1)", "proc(5)"],
 };
 
 const BEOSTAT: PageText = {
@@ -99,7 +99,7 @@ const BEOSTAT: PageText = {
     ["1", "A runtime failure, told in one line on stderr: no status file (is recvstats running?), a file of another layout version, nothing to read under `--proc-root`."],
     ["2", "A usage error: an unknown option, a malformed value, both `--shm-dir` and `--proc-root`."],
   ],
-  seeAlso: ["recvstats(8)", "sendstats(8)"],
+  seeAlso: ["recvstats(8)", "sendstats(8)", "beostatus(1)"],
 };
 
 const BEOSTATUS: PageText = {

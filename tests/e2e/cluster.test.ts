@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import dgram from "node:dgram";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -15,7 +15,7 @@ import { openBeostat } from "../../src/libbeostat";
 import { ShmReader } from "../../src/shm";
 import { parseMachine } from "../../src/machine";
 import { readProcRoot } from "../../src/proc";
-import type { NodeStatus } from "../../src/record";
+import { type NodeStatus, TICK_NAMES } from "../../src/record";
 import { Core } from "../../src/wasm";
 import { freePortPair, spawnProgram, stopAll, tempDir, waitFor } from "../helpers/cluster";
 import { statusDatagram } from "../helpers/datagrams";
@@ -261,6 +261,71 @@ test("recvstats multicasts requests: a full one for all nodes at start, one ever
   } finally {
     sock.close();
     listener.close();
+    await recv.stop();
+    shm.remove();
+  }
+});
+
+test("a reader never sees a half-written record: every read of a node rewritten thousands of times is of one update", async () => {
+  const { port, shm, recv } = await startRecvstats();
+  const L = new Core(1).layout;
+  // update k: every tick of the aggregate and of both CPUs is k, and so is ctxt; one datagram
+  // each, so a record mixing two updates can only come from a torn read
+  const UPDATES = 20_000;
+  const frames: Buffer[] = [];
+  for (let k = 1; k <= UPDATES; k++) {
+    const ticks = ` ${k}`.repeat(10);
+    const payload = `cpu ${ticks}\ncpu0${ticks}\ncpu1${ticks}\nctxt ${k}\n`;
+    const d = statusDatagram(L, [{ sec: L.SEC_STAT, flags: L.WSF_FIRST | L.WSF_LAST, payload }], { node: 4, instance: 9n, seq: BigInt(k), update: k, sendMs: Date.now() });
+    const len = Buffer.alloc(2);
+    len.writeUInt16LE(d.length);
+    frames.push(len, d);
+  }
+  const file = join(shm.dir, "frames");
+  writeFileSync(file, Buffer.concat(frames));
+  // the sender is another process, 50 datagrams per turn of its loop, so that writes and reads overlap
+  const script = `const b=require("fs").readFileSync(${JSON.stringify(file)});const s=require("dgram").createSocket("udp4");let p=0;
+    const next=()=>{for(let n=0;n<50&&p<b.length;n++){const l=b.readUInt16LE(p);s.send(b.subarray(p+2,p+2+l),${port},"127.0.0.1");p+=2+l}
+    if(p<b.length)setImmediate(next);else setTimeout(()=>s.close(),200)};next();`;
+  const child = spawn(process.execPath, ["-e", script], { stdio: "ignore" });
+  const done = new Promise((r) => child.on("exit", r));
+  let exited = false;
+  void done.then(() => (exited = true));
+  const reader = ShmReader.open(shm.dir);
+  const versions = new Set<number>();
+  let reads = 0;
+  try {
+    while (!exited) {
+      for (let i = 0; i < 200; i++) {
+        const n = reader.node(4);
+        if (!n?.stat) continue;
+        const k = Number(n.stat.ctxt);
+        const ticks = [n.stat.cpu_total!, ...n.stat_cpu!].flatMap((c) => TICK_NAMES.map((t) => c[t]));
+        assert.ok(ticks.every((v) => v === k), `a read mixing updates: ctxt ${k}, ticks ${ticks.join(" ")}`);
+        versions.add(k);
+        reads++;
+      }
+      await new Promise((r) => setImmediate(r));
+    }
+    assert.ok(versions.size > 100, `${versions.size} updates seen in ${reads} reads`);
+  } finally {
+    reader.close();
+    await recv.stop();
+    shm.remove();
+  }
+});
+
+test("a list cut at --max-cpus is kept to the limit, counted and logged", async () => {
+  const { port, shm, recv } = await startRecvstats(["--max-cpus", "4"]);
+  try {
+    await sendOnce("procfs-x86_64-8cpu", 2, port);
+    const [n] = await waitFor("node 2", () => beostat(shm.dir, "--node", "2").filter((x) => x.stat));
+    assert.equal(n.stat_cpu!.length, 4);
+    await waitFor("the log line", () => (/lists cut at --max-cpus 4/.test(recv.stderr()) ? true : undefined), 5000);
+    const reader = ShmReader.open(shm.dir);
+    assert.ok(reader.header().counters.limits >= 1);
+    reader.close();
+  } finally {
     await recv.stop();
     shm.remove();
   }

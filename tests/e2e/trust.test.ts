@@ -215,6 +215,7 @@ test("a forged or replayed request changes no node's rate and triggers no answer
   await toNodes(nodeKeyAuth.sign(request(true, 100), 3)); // key 1 covers 0-9, not the master (-1)
   await new Promise((r) => setTimeout(r, 2500));
   assert.equal(updates(), u0, "no answer to a forged request");
+  assert.match(node.stderr(), /a request without a good tag from a key of the master was ignored/, "and the node says so");
   // an authentic one is answered within its spread (a second), once; its replay is not
   const masterAuth = new Authenticator(L, KeyRing.load(c.keys), "required");
   const authentic = masterAuth.sign(request(true, 0), -1);
@@ -244,12 +245,15 @@ test("a key file that group or others can read is refused: exit 1, one line", as
   t.remove();
 });
 
-test("--auth off warns at start; --auth required needs a key file", async () => {
+test("--auth off warns at start, on both daemons; --auth required needs a key file", async () => {
   const t = tempDir();
   const port = await freePortPair();
   const off = spawnProgram("recvstats", ["-d", "-p", String(port), "--shm-dir", join(t.dir, "shm")]);
   await waitFor("the warning", () => (off.stderr().includes("--auth off: any host") ? true : undefined));
   await off.stop();
+  const node = spawnProgram("sendstats", ["-d", "-p", String(port), "-n", "1", "--proc-root", KVM]);
+  await waitFor("the node's warning", () => (node.stderr().includes("--auth off: this node obeys requests from any host") ? true : undefined));
+  await node.stop();
   const r = spawnProgram("recvstats", ["-d", "--auth", "required", "--shm-dir", join(t.dir, "shm")]);
   assert.equal(await r.exited, 2);
   assert.match(r.stderr(), /--auth required needs --key-file/);
@@ -372,15 +376,14 @@ test("a trap in the core loses no node: the node being written is marked invalid
   t.remove();
 });
 
-test("files planted in the shm dir are never followed, adopted or truncated", async () => {
-  if (process.getuid?.() !== 0) return; // chown to another account needs root
+test("files planted in the shm dir are never followed, adopted or truncated", { skip: process.getuid?.() !== 0 ? "needs root (chown to another account)" : false }, async () => {
   const t = tempDir();
   const shm = join(t.dir, "shm");
   const port = await freePortPair();
   mkdirSync(shm, { mode: 0o1777 });
   const victim = join(t.dir, "victim");
   const content = "precious data that must survive\n";
-  for (const plant of ["symlink", "hardlink", "other owner"] as const) {
+  for (const plant of ["symlink", "hardlink", "other owner", "ours, not a status file"] as const) {
     writeFileSync(victim, content);
     const file = join(shm, "beostat");
     rmSync(file, { force: true });
@@ -390,6 +393,7 @@ test("files planted in the shm dir are never followed, adopted or truncated", as
       writeFileSync(file, content);
       chownSync(file, 65534, 65534);
     }
+    if (plant === "ours, not a status file") writeFileSync(file, content); // our uid, one link, no magic
     const recv = spawnProgram("recvstats", ["-d", "-p", String(port), "--shm-dir", shm]);
     await waitFor(`recvstats over a ${plant}`, () => (recv.stderr().includes("listening") ? true : undefined));
     await recv.stop();

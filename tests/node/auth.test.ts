@@ -2,7 +2,7 @@
 // sender picks, that every tampered byte fails the tag, and the replay window of requests.
 
 import assert from "node:assert/strict";
-import { chmodSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, linkSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { createHmac, randomBytes } from "node:crypto";
@@ -51,7 +51,7 @@ test("a bad key file is refused with its line and reason", () => {
   t.remove();
 });
 
-test("a key file that group or others can read, or a link to one, is refused", () => {
+test("a key file that group or others can read, or a link to one, or one with another hard link, is refused", () => {
   const t = tempDir();
   const text = `1 ${hex("aa")}\n`;
   assert.throws(() => KeyRing.load(keyFile(t.dir, text, 0o640)), /mode 640 lets group or others read it/);
@@ -61,6 +61,11 @@ test("a key file that group or others can read, or a link to one, is refused", (
   symlinkSync(good, link);
   assert.throws(() => KeyRing.load(link), /symbolic link, refused/);
   assert.equal(KeyRing.load(good).size, 1);
+  // a second hard link to it: both names refused
+  const hard = join(t.dir, "hard");
+  linkSync(good, hard);
+  assert.throws(() => KeyRing.load(good), /has 2 hard links, refused/);
+  assert.throws(() => KeyRing.load(hard), /has 2 hard links, refused/);
   t.remove();
 });
 

@@ -185,6 +185,25 @@ test("the same datagram twice, an older instance, and a stale update change noth
   assert.equal(c.rejected_replay, 1);
 });
 
+test("the replay window: 511 behind the newest is accepted once (reordering); 512 behind, or a repeat, is a replay", () => {
+  const core = new Core(8);
+  const reasons = namesOf(core.layout, "R_");
+  const files = readProcRoot(join(FIXTURES, "procfs-x86_64-8cpu"));
+  // the parts of one update, sent with sequence numbers far apart (REPLAY_WINDOW is 512)
+  assert.equal(core.layout.REPLAY_WINDOW, 512);
+  const seqs = [10_001n, 10_000n, 10_512n];
+  let later = 20_000n;
+  const ds = new Encoder(new Core(1), 512).encode(update(files, { instance: 2000n }), () => seqs.shift() ?? ++later).datagrams;
+  assert.ok(ds.length >= 3, `${ds.length} parts`);
+  assert.deepEqual(deliver(core, [ds[2]]), [0], "10512, the newest");
+  assert.deepEqual(deliver(core, [ds[0]]), [0], "10001, 511 behind: reordered, accepted");
+  assert.equal(reasons.get(deliver(core, [ds[1]])[0]), "replay", "10000, 512 behind");
+  assert.equal(reasons.get(deliver(core, [ds[0]])[0]), "replay", "10001 again");
+  const c = counters(core);
+  assert.equal(c.reordered, 1);
+  assert.equal(c.rejected_replay, 2);
+});
+
 test("sequence gaps are counted per node and for the collector", () => {
   const core = new Core(8);
   const files = readProcRoot(join(FIXTURES, "hp-bl920gen8-x86_64-480cpu"));
