@@ -172,27 +172,32 @@ test("SIGHUP makes sendstats read its key file again: its next datagrams carry t
   }
 });
 
-test("a replayed datagram and an older instance of a node are rejected, and change nothing", async () => {
+/** Node 4 reported once (signed); then more datagrams arrive: each is rejected for reason, counted, and changes nothing. */
+async function rejectedAfterFirst(more: (instance: bigint, first: Buffer[]) => Buffer[], reason: string): Promise<void> {
   const c = await securedCluster();
   const instance = BigInt(Date.now()) * 1000n;
   const first = forge(4, { key: [1, K1], instance, seq0: 100n });
   await sendRaw(c.port, first);
   const reader = ShmReader.open(c.shm);
-  await waitFor("node 4", () => reader.node(4)?.stat ?? undefined);
-  const snapshot = JSON.stringify(reader.node(4));
-  const r0 = reader.header().rejected;
-  // the very same datagrams again (a replay), and a valid update of an older start of sendstats
-  await sendRaw(c.port, first);
-  await sendRaw(c.port, forge(4, { key: [1, K1], instance: instance - 1n, seq0: 1000n }));
-  await waitFor("the rejections counted", () => {
-    const r = reader.header().rejected;
-    return r.replay >= r0.replay + first.length && r.stale_instance >= r0.stale_instance + 1 ? true : undefined;
-  });
-  assert.equal(JSON.stringify(reader.node(4)), snapshot);
-  reader.close();
-  await c.recv.stop();
-  c.t.remove();
-});
+  try {
+    await waitFor("node 4", () => reader.node(4)?.stat ?? undefined);
+    const snapshot = JSON.stringify(reader.node(4));
+    const r0 = reader.header().rejected[reason];
+    const sent = more(instance, first);
+    await sendRaw(c.port, sent);
+    await waitFor(`${sent.length} rejections for ${reason}`, () => (reader.header().rejected[reason] >= r0 + sent.length ? true : undefined));
+    assert.equal(JSON.stringify(reader.node(4)), snapshot);
+  } finally {
+    reader.close();
+    await c.recv.stop();
+    c.t.remove();
+  }
+}
+
+test("a replayed datagram (the very same bytes again) is rejected, and changes nothing", () => rejectedAfterFirst((_, first) => first, "replay"));
+
+test("a valid update of an older instance of the node is rejected, and changes nothing", () =>
+  rejectedAfterFirst((instance) => forge(4, { key: [1, K1], instance: instance - 1n, seq0: 1000n }).slice(0, 1), "stale_instance"));
 
 test("a forged or replayed request changes no node's rate and triggers no answer", async () => {
   const c = await securedCluster();
