@@ -211,7 +211,7 @@ function sendUpdate(n: number, s: dgram.Socket, full: boolean, sign: boolean, ou
       if (!mac) macs.set(key, (mac = new Hmac(key.secret)));
       const body = b.length - L.W_TAG_LEN;
       b.writeUInt16LE(key.id, L.W_KEY_ID);
-      b.set(mac.tag(b.subarray(0, body)), body);
+      mac.sign(b, body);
     }
     s.send(b);
     out[0]++;

@@ -76,9 +76,32 @@ test("Hmac makes createHmac's tag: keys shorter, as long as and longer than a bl
     // around SHA-256's block and padding edges, and past the buffer Hmac starts with
     for (const len of [0, 1, 55, 56, 63, 64, 119, 120, 900, 1472, 2047, 2048, 5000, 70]) {
       const m = randomBytes(len);
-      assert.deepEqual(mac.tag(m), createHmac("sha256", key).update(m).digest(), `key ${keyLen} B, message ${len} B`);
+      const want = createHmac("sha256", key).update(m).digest();
+      assert.deepEqual(mac.tag(m), want, `key ${keyLen} B, message ${len} B`);
+      // sign and verify work in place, on a datagram whose tag follows its body
+      const d = Buffer.concat([m, Buffer.alloc(32)]);
+      mac.sign(d, len);
+      assert.deepEqual(d.subarray(len), want, `sign: key ${keyLen} B, message ${len} B`);
+      assert.ok(mac.verify(d, len), `verify: key ${keyLen} B, message ${len} B`);
     }
   }
+});
+
+test("Hmac.verify refuses a tag with any one bit changed, and a body with any one byte changed", () => {
+  const mac = new Hmac(randomBytes(32));
+  const d = randomBytes(900 + 32);
+  mac.sign(d, 900);
+  for (let i = 0; i < 32 * 8; i++) {
+    d[900 + (i >> 3)] ^= 1 << (i & 7);
+    assert.equal(mac.verify(d, 900), false, `tag bit ${i}`);
+    d[900 + (i >> 3)] ^= 1 << (i & 7);
+  }
+  for (const at of [0, 1, 63, 64, 450, 899]) {
+    d[at] ^= 0x80;
+    assert.equal(mac.verify(d, 900), false, `body byte ${at}`);
+    d[at] ^= 0x80;
+  }
+  assert.ok(mac.verify(d, 900));
 });
 
 test("a signed datagram verifies; any changed byte, an unknown key or no tag does not", () => {
