@@ -178,7 +178,8 @@ export const NODE_SEND_TIME: u32 = 792; // f64 the sender's clock when it sent t
 export const NODE_PART_BITS: u32 = 800; // MAX_PARTS bits: parts of the update received
 export const NODE_CLOCK_OFFSET: u32 = 928; // f64 ms the node's clock is behind the master's (receive - send time)
 export const NODE_REPLAY_BITS: u32 = 936; // REPLAY_WINDOW bits: bit i set = sequence NODE_MSG_SEQ - i seen
-export const NODE_SIZE: u32 = 1024; // bytes 1000 .. 1024 are reserved, zero
+export const NODE_CPUINFO_GEN: u32 = 1000; // u32 +1 whenever the cpuinfo entries or model names change
+export const NODE_SIZE: u32 = 1024; // bytes 1004 .. 1024 are reserved, zero
 /** Sequence numbers a node may reorder by (half an update of MAX_PARTS): older than this behind its newest is a replay. */
 export const REPLAY_WINDOW: u32 = 512;
 /** The most datagrams one update may take. */

@@ -13,7 +13,7 @@ import {
   CPU_COL_IOWAIT, CPU_COL_STEAL, CPU_INDEX, CPU_MARK, CPU_PRESENT, CPU_SIZE, CPU_TICKS, CPU_USAGE, COMMIT_META,
   EXT_CAPACITY, EXT_CI, EXT_CLASSES, EXT_COUNT, EXT_CPU, EXT_IF, EXT_OFFSET, F_CPU_COUNT, F_CPU_TOTAL, F_MHZ,
   F_NET_RATE, F_SECTION, IF_COUNTERS, IF_MARK, IF_NAME, IF_NAME_LEN, IF_ORDER, IF_PRESENT, IF_SIZE, IFC_RX_BYTES,
-  IFC_TX_BYTES, LAYOUT_VERSION, META_MASK, MEM_FIELDS, MODEL_LEN, MODEL_NONE, MODEL_OTHER, MODEL_SLOTS, NODE_CIS,
+  IFC_TX_BYTES, LAYOUT_VERSION, META_MASK, MEM_FIELDS, MODEL_LEN, MODEL_NONE, MODEL_OTHER, MODEL_SLOTS, NODE_CIS, NODE_CPUINFO_GEN,
   NODE_CPUS, NODE_CPU_COUNT, NODE_CPU_TOTAL, NODE_CTXT, NODE_DISK_TOTAL, NODE_IFS, NODE_INTERVAL_MS, NODE_LAST_PID,
   NODE_LOAD, NODE_MEM, NODE_MHZ, NODE_MODELS, NODE_NAME, NODE_NAME_LEN, NODE_NET_PENDING, NODE_NET_PREV_TIME,
   NODE_NET_RATE, NODE_NUMBER, NODE_PRESENT, NODE_FAILED, NODE_PROCS_BLOCKED, NODE_SAMPLE_TIMES, NODE_SEQ, NODE_SIZE,
@@ -585,9 +585,19 @@ export function applySection(off: u32, pr: usize, sec: u32, whole: bool, first: 
   limitHit = false;
   let ok = whole ? wholeSection(off, pr, sec, mark) : chunkSection(off, pr, sec, mark, first, order0);
   let r = table + off;
+  if (sec == SEC_CPUINFO) cpuinfoChanged(r);
   store<f64>(r + NODE_SAMPLE_TIMES + (sec << 3), load<f64>(pr + NODE_SAMPLE_TIMES + (sec << 3)));
   if (!whole) store<u16>(r + NODE_UPDATE_SPLIT, load<u16>(r + NODE_UPDATE_SPLIT) | <u16>(<u32>1 << sec));
   return ok;
+}
+
+/**
+ * Counts a change of the record's cpuinfo entries or model names (their extent may have
+ * moved too): the host copies them to the file only when this count moved since it last
+ * did, since an update carries cpuinfo once in minutes and they are a fifth of a record.
+ */
+function cpuinfoChanged(r: usize): void {
+  store<u32>(r + NODE_CPUINFO_GEN, load<u32>(r + NODE_CPUINFO_GEN) + 1);
 }
 
 /**
@@ -603,6 +613,7 @@ export function completeUpdate(off: u32): void {
   if (split & (1 << SEC_CPUINFO)) {
     pruneUnmarked(off, NODE_CIS, CI_SIZE, CI_MARK, mark);
     cpuinfoTotals(table + off);
+    cpuinfoChanged(table + off);
   }
   if (split & (1 << SEC_NETDEV)) {
     pruneUnmarked(off, NODE_IFS, IF_SIZE, IF_MARK, mark);

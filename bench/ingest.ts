@@ -7,7 +7,7 @@
 
 import { ChildProcess, execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statfsSync, writeFileSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statfsSync, writeFileSync } from "node:fs";
 import { cpus, release } from "node:os";
 import { join } from "node:path";
 import { ShmReader } from "../src/shm";
@@ -27,7 +27,9 @@ const USAGE = `usage: npm run bench:ingest -- [--quick] [--nodes LIST] [--second
                  instead of the search; the best zero-loss rate is the highest that passed
   --auth MODE    required: recvstats checks an HMAC key, the generator signs (writes ingest-auth.json)
   --cpu-prof     run recvstats under node --cpu-prof (profiles in build/bench/ingest-profile/) and print
-                 its functions by self time (the profiler's own cost is in the figures of such a run)`;
+                 its functions by self time (the profiler's own cost is in the figures of such a run)
+  --trace-gc     run recvstats under node --trace-gc (its log in build/bench/ingest-gc-N.log) and print its
+                 collections by kind: how many, and their pauses (mean, max)`;
 
 interface Args {
   quick: boolean;
@@ -35,12 +37,13 @@ interface Args {
   seconds: number;
   auth: boolean;
   cpuProf: boolean;
+  traceGc: boolean;
   rates: number[] | null;
 }
 
 /** The command line; unknown options are refused by name. */
 function parseArgs(argv: string[]): Args {
-  const a: Args = { quick: false, nodes: [1000, 10_000, 25_000], seconds: 0, auth: false, cpuProf: false, rates: null };
+  const a: Args = { quick: false, nodes: [1000, 10_000, 25_000], seconds: 0, auth: false, cpuProf: false, traceGc: false, rates: null };
   for (let i = 0; i < argv.length; i++) {
     const [opt, inline] = argv[i].startsWith("--") && argv[i].includes("=") ? argv[i].split("=", 2) : [argv[i], undefined];
     const value = (): string => {
@@ -50,6 +53,7 @@ function parseArgs(argv: string[]): Args {
     };
     if (opt === "--quick") a.quick = true;
     else if (opt === "--cpu-prof") a.cpuProf = true;
+    else if (opt === "--trace-gc") a.traceGc = true;
     else if (opt === "--rates") {
       a.rates = value().split(",").map(Number);
       if (a.rates.some((r) => !Number.isInteger(r) || r < 1 || r > 10_000_000)) throw new Error("--rates: node updates/s, 1 to 10000000");
@@ -255,6 +259,25 @@ function printProfile(dir: string, nodes: number): void {
   console.log(`  recvstats' profile at ${nodes} nodes (${join(dir, file).replace(ROOT + "/", "")}): self time, share of busy samples`);
   for (const [name, hits] of [...self].filter(([n]) => n !== "(idle)").sort((a, b) => b[1] - a[1]).slice(0, 20)) {
     console.log(`  ${((100 * hits) / busy).toFixed(1).padStart(6)}%  ${name}`);
+  }
+}
+
+/**
+ * recvstats' garbage collections over the whole run at N nodes, from its --trace-gc log
+ * ("[pid:addr] 1234 ms: Scavenge 10.1 (12.3) -> 9.8 (12.3) MB, 0.45 / 0.00 ms ..."), by kind:
+ * how many and their pauses, the first figure after the sizes (the main thread's).
+ */
+function printGc(file: string, nodes: number): void {
+  const kinds = new Map<string, number[]>();
+  for (const m of readFileSync(file, "utf8").matchAll(/ ms: ([A-Za-z-]+(?: \([a-z]+\))?)[^,]*MB, ([\d.]+) \//g)) {
+    const k = kinds.get(m[1]) ?? [];
+    k.push(Number(m[2]));
+    kinds.set(m[1], k);
+  }
+  console.log(`  recvstats' collections at ${nodes} nodes (${file.replace(ROOT + "/", "")}):`);
+  for (const [kind, ms] of kinds) {
+    const mean = ms.reduce((a, b) => a + b, 0) / ms.length;
+    console.log(`    ${kind.padEnd(22)} ${String(ms.length).padStart(6)}  pause mean ${fmt(mean, 2)} ms, max ${fmt(Math.max(...ms), 2)} ms`);
   }
 }
 
@@ -599,7 +622,13 @@ async function main(): Promise<void> {
       const profDir = join(ROOT, "build/bench/ingest-profile", `${args.auth ? "auth-" : ""}${N}`);
       const prof = args.cpuProf ? ["--cpu-prof", "--cpu-prof-dir", profDir] : [];
       if (args.cpuProf) rmSync(profDir, { recursive: true, force: true });
-      const rs = spawn("taskset", ["-c", "0", process.execPath, ...prof, bundle("recvstats"), ...argv], { stdio: ["ignore", "ignore", "pipe"] });
+      // --trace-gc writes to stdout, which goes to the log file
+      const gcLog = join(ROOT, "build/bench", `ingest-gc${args.auth ? "-auth" : ""}-${N}.log`);
+      const out = args.traceGc ? openSync(gcLog, "w") : "ignore";
+      const rs = spawn("taskset", ["-c", "0", process.execPath, ...prof, ...(args.traceGc ? ["--trace-gc"] : []), bundle("recvstats"), ...argv], {
+        stdio: ["ignore", out, "pipe"],
+      });
+      if (typeof out === "number") closeSync(out);
       running.add(rs);
       rs.once("exit", () => running.delete(rs));
       let log = "";
@@ -716,6 +745,7 @@ async function main(): Promise<void> {
       await stopRs();
       children.pop();
       if (args.cpuProf) printProfile(profDir, N);
+      if (args.traceGc) printGc(gcLog, N);
       logs.push(...log.split("\n").filter((l) => / warning: /.test(l) && !l.includes("--auth off")));
     }
     await lat.stop({ cmd: "exit" });

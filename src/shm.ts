@@ -388,11 +388,22 @@ export class ShmWriter {
     const ifBytes = dv.getUint32(rec + L.NODE_IFS + L.EXT_COUNT, true) * L.IF_SIZE;
     this.reserve(Math.max(recOff + L.NODE_SIZE, cpus + cpuBytes, cis + ciBytes, ifs + ifBytes));
     const seq = (recOff + L.NODE_SEQ) >>> 2;
+    // cpuinfo comes once in minutes: its entries and model names (a fifth of the bytes) are
+    // copied only when the core counted a change since this file last got them
+    const gen = dv.getUint32(rec + L.NODE_CPUINFO_GEN, true);
+    const ciSame = this.cpuinfoGens.get(recOff) === gen;
     this.lock(seq);
     // the file's NODE_SEQ is its own counter: the record is copied from the word after it
-    map.set(src.subarray(rec + L.NODE_SEQ + 4, rec + L.NODE_SIZE), recOff + L.NODE_SEQ + 4);
+    if (ciSame) {
+      const modelsEnd = L.NODE_MODELS + L.MODEL_SLOTS * L.MODEL_LEN;
+      map.set(src.subarray(rec + L.NODE_SEQ + 4, rec + L.NODE_MODELS), recOff + L.NODE_SEQ + 4);
+      map.set(src.subarray(rec + modelsEnd, rec + L.NODE_SIZE), recOff + modelsEnd);
+    } else {
+      map.set(src.subarray(rec + L.NODE_SEQ + 4, rec + L.NODE_SIZE), recOff + L.NODE_SEQ + 4);
+      if (ciBytes) map.set(src.subarray(tableAt + cis, tableAt + cis + ciBytes), cis);
+      this.cpuinfoGens.set(recOff, gen);
+    }
     if (cpuBytes) map.set(src.subarray(tableAt + cpus, tableAt + cpus + cpuBytes), cpus);
-    if (ciBytes) map.set(src.subarray(tableAt + cis, tableAt + cis + ciBytes), cis);
     if (ifBytes) map.set(src.subarray(tableAt + ifs, tableAt + ifs + ifBytes), ifs);
     Atomics.add(this.words, seq, 1); // even: consistent
   }
@@ -406,6 +417,8 @@ export class ShmWriter {
     return this.view!;
   }
   private viewOf: Uint8Array | null = null;
+  /** NODE_CPUINFO_GEN of each record (by offset) when its cpuinfo was last copied into this file */
+  private readonly cpuinfoGens = new Map<number, number>();
   private view: DataView | null = null;
 
   /** Makes the sequence word at index i odd (writing), mending one left odd by a killed collector. */

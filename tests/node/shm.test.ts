@@ -218,6 +218,43 @@ test("the file keeps its own sequence numbers: +2 per publish, never the core's"
   writer.close();
 });
 
+test("cpuinfo entries and model names are copied to the file only when NODE_CPUINFO_GEN moved", () => {
+  const { dir, writer, core } = published();
+  const L = core.layout;
+  const files = readProcRoot(join(FIXTURES, "procfs-x86_64-8cpu"));
+  const rec = core.tableRecord(0);
+  const wasm = (): Uint8Array => core.memory();
+  const ciAt = (): number => new DataView(wasm().buffer).getUint32(core.tableBase() + rec + L.NODE_CIS + L.EXT_OFFSET, true);
+  const gen = (): number => new DataView(wasm().buffer).getUint32(core.tableBase() + rec + L.NODE_CPUINFO_GEN, true);
+  const models = [rec + L.NODE_MODELS, rec + L.NODE_MODELS + L.MODEL_SLOTS * L.MODEL_LEN];
+  const { map } = scribble(dir);
+  // what a reader would see if the writer skipped them wrongly: bytes no core wrote
+  map.fill(0x55, models[0], models[1]);
+  map.fill(0x55, ciAt(), ciAt() + L.CI_SIZE);
+  const before = gen();
+
+  // an update without cpuinfo: the rest of the record is copied, models and entries are not
+  parseMachine(core, { ...files, cpuinfo: undefined }, 0, 5000);
+  assert.equal(gen(), before);
+  writer.publishNode(wasm(), core.tableBase(), rec);
+  const file = (): Buffer => readFileSync(join(dir, SHM_FILE));
+  assert.equal(file().readDoubleLE(rec + L.NODE_SAMPLE_TIMES + 8 * L.SEC_STAT), 5000);
+  assert.ok(file().subarray(models[0], models[1]).every((b) => b === 0x55));
+  assert.ok(file().subarray(ciAt(), ciAt() + L.CI_SIZE).every((b) => b === 0x55));
+
+  // with cpuinfo the count moves, and both are the core's again
+  parseMachine(core, files, 0, 6000);
+  assert.equal(gen(), before + 1);
+  writer.publishNode(wasm(), core.tableBase(), rec);
+  const t = core.tableBase();
+  assert.deepEqual(file().subarray(models[0], models[1]), Buffer.from(wasm().subarray(t + models[0], t + models[1])));
+  const n = new DataView(wasm().buffer).getUint32(t + rec + L.NODE_CIS + L.EXT_COUNT, true);
+  assert.equal(n, 8);
+  assert.deepEqual(file().subarray(ciAt(), ciAt() + n * L.CI_SIZE), Buffer.from(wasm().subarray(t + ciAt(), t + ciAt() + n * L.CI_SIZE)));
+  assert.deepStrictEqual({ ...ShmReader.open(dir, L).node(0)!, up: null }, { ...fromWasm(core, 0), up: null });
+  writer.close();
+});
+
 test("a node whose slot is published before its record reads as absent until the record is", () => {
   const { dir, writer, core } = published();
   const reader = ShmReader.open(dir, core.layout);
