@@ -226,6 +226,21 @@ export class ReplayWindow {
     this.bits |= 1n << age;
     return true;
   }
+
+  /** The instance and newest sequence accepted, to keep across a restart; null before the first. */
+  state(): { instance: bigint; last: bigint } | null {
+    return this.instance < 0n ? null : { instance: this.instance, last: this.last };
+  }
+
+  /**
+   * Continues from a state() of an earlier run: every sequence up to last of that instance,
+   * and every older instance, counts as seen (which of the older ones arrived is not kept).
+   */
+  restore(s: { instance: bigint; last: bigint }): void {
+    this.instance = s.instance;
+    this.last = s.last;
+    this.bits = (1n << this.size) - 1n;
+  }
 }
 
 /** The --auth mode: given, or required exactly when there is a key file. Throws UsageError. */
