@@ -5,8 +5,9 @@
 // sender's node, checking the tag in constant time before anything is parsed.
 
 import { hash } from "node:crypto";
-import { closeSync, constants, fstatSync, openSync, readFileSync } from "node:fs";
+import { closeSync, constants, readFileSync } from "node:fs";
 import { UsageError } from "./args";
+import { openOwnFile } from "./ownfile";
 import type { Layout } from "./wasm";
 
 export interface Key {
@@ -32,20 +33,9 @@ export class KeyRing {
    * or root, and not readable by group or others: a key anyone can read protects nothing.
    */
   static load(file: string): KeyRing {
-    let fd: number;
-    try {
-      fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      throw new Error(code === "ELOOP" ? `${file}: is a symbolic link, refused` : `${file}: ${(err as Error).message}`);
-    }
+    const { fd, st } = openOwnFile(file, constants.O_RDONLY, { rootToo: true });
     let text: string;
     try {
-      const st = fstatSync(fd);
-      if (!st.isFile()) throw new Error(`${file}: not a regular file`);
-      // a second name could be another account's way to the key, or to swap it
-      if (st.nlink !== 1) throw new Error(`${file}: has ${st.nlink} hard links, refused`);
-      if (st.uid !== process.getuid?.() && st.uid !== 0) throw new Error(`${file}: owned by uid ${st.uid}, not by this account or root`);
       if (st.mode & 0o077) {
         throw new Error(`${file}: mode ${(st.mode & 0o777).toString(8)} lets group or others read it; chmod 600 it`);
       }
@@ -263,6 +253,21 @@ export class ReplayWindow {
     if (age >= this.size || this.bits & (1n << age)) return false;
     this.bits |= 1n << age;
     return true;
+  }
+
+  /** The instance and newest sequence accepted, to keep across a restart; null before the first. */
+  state(): { instance: bigint; last: bigint } | null {
+    return this.instance < 0n ? null : { instance: this.instance, last: this.last };
+  }
+
+  /**
+   * Continues from a state() of an earlier run: every sequence up to last of that instance,
+   * and every older instance, counts as seen (which of the older ones arrived is not kept).
+   */
+  restore(s: { instance: bigint; last: bigint }): void {
+    this.instance = s.instance;
+    this.last = s.last;
+    this.bits = (1n << this.size) - 1n;
   }
 }
 

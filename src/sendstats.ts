@@ -11,6 +11,7 @@ import { Authenticator, KeyRing, ReplayWindow, authMode, covers } from "./auth";
 import { Daemon } from "./daemon";
 import type { Log } from "./log";
 import { readProcRoot } from "./proc";
+import { DEFAULT_STATE_FILE, prepareStateDir, readRequestState, writeRequestState } from "./requeststate";
 import { DEFAULT_GROUP, DEFAULT_PORT, interfaceAddress, openSocket, parseHostPort } from "./udp";
 import { VERSION } from "./version";
 import { Core, Layout } from "./wasm";
@@ -30,6 +31,7 @@ export const OPTIONS: OptionSpec[] = [
   { long: "once", help: "send one full update and exit" },
   { long: "key-file", value: "string", meta: "FILE", help: "keys to sign status and check requests with (KEYID HEXKEY [NODES] per line, mode 600)" },
   { long: "auth", value: "string", meta: "MODE", help: "required (default with --key-file) or off (default without)" },
+  { long: "state-file", value: "string", meta: "FILE", help: `keep the master's last request here, so none is replayed after a restart (default ${DEFAULT_STATE_FILE}; none: not kept)` },
   { long: "pidfile", value: "string", meta: "FILE", help: "write the pid here (default /var/run/sendstats.pid; none with -d)" },
   { long: "log", value: "string", meta: "FILE", help: "log here when not -d (default /var/log/sendstats.log)" },
   ...HELP_VERSION,
@@ -37,7 +39,7 @@ export const OPTIONS: OptionSpec[] = [
 export const PROGRAM: Program = {
   name: "sendstats",
   synopsis:
-    "[-d] [-i IF] [-p PORT] [-g GROUP] [-n NODE] [-r SECONDS] [--to HOST[:PORT]]... [--proc-root DIR] [--statfs PATH] [--mtu N] [--once] [--key-file FILE] [--auth MODE] [--pidfile FILE] [--log FILE] [-h] [-v]",
+    "[-d] [-i IF] [-p PORT] [-g GROUP] [-n NODE] [-r SECONDS] [--to HOST[:PORT]]... [--proc-root DIR] [--statfs PATH] [--mtu N] [--once] [--key-file FILE] [--auth MODE] [--state-file FILE] [--pidfile FILE] [--log FILE] [-h] [-v]",
   options: OPTIONS,
   version: VERSION,
 };
@@ -73,6 +75,10 @@ export async function runMain(argv: readonly string[], io: Io = stdio): Promise<
       throw new UsageError("nothing to send to: give -i IF (multicast) or --to HOST");
     }
     opts.auth = authMode(opts.auth as string | undefined, opts["key-file"] !== undefined);
+    const state = (opts["state-file"] as string | undefined) ?? DEFAULT_STATE_FILE;
+    if (state === "") throw new UsageError("--state-file: expected a file, or none");
+    if (state === "none") delete opts["state-file"];
+    else opts["state-file"] = state;
   });
   if (typeof opts === "number") return opts;
   // --once is a command, not a daemon: it runs in the foreground
@@ -100,6 +106,8 @@ export async function runMain(argv: readonly string[], io: Io = stdio): Promise<
 interface AgentOptions {
   "key-file"?: string;
   auth: "required" | "off";
+  /** where the requests accepted are remembered across restarts (with auth required); none if unset */
+  "state-file"?: string;
   interface?: string;
   port?: number;
   group?: string;
@@ -124,6 +132,8 @@ export class Agent {
   dropped = 0;
   /** the master's requests seen, so that a replayed one is ignored */
   private readonly requestWindow = new ReplayWindow();
+  /** where requestWindow is kept across restarts, or null (no checked requests, --state-file none, --once) */
+  private stateFile: string | null = null;
   /** the answer to a request, while it waits for its random delay (one at a time: no storm) */
   private answer: { timer: NodeJS.Timeout; full: boolean } | null = null;
 
@@ -159,6 +169,8 @@ export class Agent {
     let requests: dgram.Socket | null = null;
     if (ifaceAddr) requests = await openSocket({ port: port + 1, group, ifaceAddr, reuse: true });
     const agent = new Agent(core, encoder, out, requests, targets, o, Math.round((o.rate ?? 5) * 1000), log, auth);
+    // only checked requests are worth remembering: under --auth off anyone may send a fresh one
+    if (o["state-file"] && o.auth === "required" && !once) agent.restoreRequests(o["state-file"]);
     requests?.on("message", (msg) => agent.onRequest(msg));
     if (!o.statfs && !o["proc-root"]) o.statfs = "/";
     if (!once) agent.schedule(0);
@@ -238,6 +250,34 @@ export class Agent {
     }, delayMs);
   }
 
+  /**
+   * Continues the request window of the last run from file (at start). A file that cannot be
+   * made, read or trusted is a warning, never fatal: the window is then in memory only.
+   */
+  private restoreRequests(file: string): void {
+    this.stateFile = file;
+    try {
+      prepareStateDir(file);
+      const s = readRequestState(file);
+      if (!s) return;
+      this.requestWindow.restore(s);
+      this.log.info(`${file}: requests of master instance ${s.instance} up to sequence ${s.last} were seen before this start`);
+    } catch (err) {
+      this.log.warnRated("state file", `${(err as Error).message}: starting without the requests seen before (one recorded earlier would be accepted once)`);
+    }
+  }
+
+  /** Remembers the request window in the state file (each request accepted); a failure is a warning. */
+  private saveRequests(): void {
+    const s = this.requestWindow.state();
+    if (!this.stateFile || !s) return;
+    try {
+      writeRequestState(this.stateFile, s);
+    } catch (err) {
+      this.log.warnRated("state save", `${(err as Error).message}: the requests seen are kept in memory only (after a restart, one recorded earlier would be accepted once)`);
+    }
+  }
+
   /** A request from a master: answered after a random delay over max(1 s, nodes / 10,000 s). */
   private onRequest(msg: Buffer): void {
     const L = this.core.layout;
@@ -248,10 +288,18 @@ export class Agent {
       return;
     }
     if (this.core.check(msg, L.WT_REQUEST) !== 0) return;
-    if (!this.requestWindow.accept(msg.readBigUInt64LE(L.W_INSTANCE), msg.readBigUInt64LE(L.W_SEQ))) {
-      this.log.warnRated("request replay", "a replayed request was ignored");
+    const instance = msg.readBigUInt64LE(L.W_INSTANCE);
+    if (!this.requestWindow.accept(instance, msg.readBigUInt64LE(L.W_SEQ))) {
+      const newest = this.requestWindow.state()!.instance;
+      if (instance >= newest) this.log.warnRated("request replay", "a replayed request was ignored");
+      else {
+        // a replay from an earlier master, or a master whose clock went back at its start
+        const remedy = this.stateFile ? `; if the master's clock went back, remove ${this.stateFile} and restart sendstats` : "";
+        this.log.warnRated("request stale", `a request of master instance ${instance}, older than ${newest}, was ignored${remedy}`);
+      }
       return;
     }
+    this.saveRequests();
     const me = this.core.requestFor(this.o.node ?? L.NODE_UNSET);
     if (!me) return;
     // a master may slow a node down or speed it up, within reason: never below a second, nor above a day

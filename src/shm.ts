@@ -5,11 +5,11 @@
 // number of times. The format, the lock protocol and `up` are described in docs/shm-format.md.
 
 import mmap from "@riaskov/mmap-io";
-import { randomBytes } from "node:crypto";
 import {
   closeSync, constants, fchmodSync, fstatSync, ftruncateSync, mkdirSync, openSync, renameSync, statSync, unlinkSync,
 } from "node:fs";
 import { dirname, join } from "node:path";
+import { createExclusive } from "./ownfile";
 import { NodeStatus, RecordReader } from "./record";
 import { Core, KNOWN_LAYOUT_VERSIONS, Layout } from "./wasm";
 
@@ -174,19 +174,9 @@ export class ShmWriter {
     const warnings: string[] = [];
     prepareDir(dir, warnings);
     const file = join(dir, SHM_FILE);
-    // a new name each try, created exclusively: in a world-writable directory another account
-    // may have planted any name it could guess (a file we must not reuse, nor could remove)
-    const flags = constants.O_RDWR | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
-    let tmp = "";
-    let fd = -1;
-    for (let attempt = 0; fd < 0; attempt++) {
-      tmp = join(dir, `.${SHM_FILE}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
-      try {
-        fd = openSync(tmp, flags, 0o644);
-      } catch (err) {
-        if (errno(err) !== "EEXIST" || attempt >= 8) throw err;
-      }
-    }
+    // a new name, created exclusively: in a world-writable directory another account may
+    // have planted any name it could guess (a file we must not reuse, nor could remove)
+    const { fd, path: tmp } = createExclusive(dir, SHM_FILE, 0o644, constants.O_RDWR);
     let writer: ShmWriter;
     try {
       fchmodSync(fd, 0o644); // the umask cut the mode of open(); readers of every account need r

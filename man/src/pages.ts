@@ -71,9 +71,11 @@ const SENDSTATS: PageText = {
     to: "`HOST` is an IPv4 address or a name; `PORT` defaults to the status port (`-p`).",
     "proc-root": "Used to replay captured */proc* files, as the tests and the demo do.",
     "key-file": "With keys, sendstats signs its datagrams with the newest key that covers its node (`-n`) and ignores requests without a good tag (unless `--auth off`). " + KEY_FILE,
+    "state-file": "Requests of the master are also checked against replays: its newest instance and a window of its 64 latest requests. With a key file (and not `--auth off`), sendstats writes that instance and the newest request sequence it accepted to `FILE` each time it accepts a request (a new file, mode 0600, renamed over the old; its directory made mode 0700 when missing), and reads it at start, so that a request recorded before a restart is ignored after it too. `none` keeps them in memory only. A file that is not sendstats' own (a symbolic link, a second hard link, another owner), holds garbage, or a directory that cannot be written only warns: sendstats runs on with the window in memory. The master's instance is its start time: if its clock was set back before the time recorded here, the node ignores its requests (and says so; status still flows) until the file is removed and sendstats restarted.",
   },
   files: [
     ["/proc/cpuinfo, /proc/meminfo, /proc/loadavg, /proc/net/dev, /proc/stat", "What is sent."],
+    ["/var/lib/sendstats/requests", "The master's last request accepted (`--state-file`), with a key file."],
     ...daemonFiles("sendstats"),
     ["/etc/sysconfig/sendstats", "Settings of the init script and the systemd unit (or */etc/default/sendstats*): `IF`, the interface, and `OPTIONS`, more options (`-n`, `--to`, `-r`)."],
   ],

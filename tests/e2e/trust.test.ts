@@ -1,12 +1,13 @@
 // What an attacker on the cluster network, a broken network or a bug can do to the shipped
 // daemons, on loopback: forged, replayed or out-of-scope datagrams and forged requests are
-// rejected and counted with a key configured, and the published data is unchanged; a key
+// rejected and counted with a key configured, and the published data is unchanged; a node
+// remembers the master's requests across its restarts, and a bad state file only warns; a key
 // file others can read is refused; 30% loss corrupts nothing; kernel drops are counted; a
 // trap in the core loses no node; files planted in the shm dir are never followed.
 
 import assert from "node:assert/strict";
 import dgram from "node:dgram";
-import { chmodSync, chownSync, linkSync, lstatSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, linkSync, lstatSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { Authenticator, KeyRing } from "../../src/auth";
@@ -156,7 +157,7 @@ test("SIGHUP makes sendstats read its key file again: its next datagrams carry t
   const sock = dgram.createSocket("udp4");
   sock.on("message", (m) => seen.push(m.readUInt16LE(L.W_KEY_ID)));
   await new Promise<void>((r) => sock.bind(port, "127.0.0.1", r));
-  const s = spawnProgram("sendstats", ["-d", "-p", String(port), "-n", "3", "-r", "1", "--to", `127.0.0.1:${port}`, "--proc-root", KVM, "--key-file", keys]);
+  const s = spawnProgram("sendstats", ["-d", "-p", String(port), "-n", "3", "-r", "1", "--to", `127.0.0.1:${port}`, "--proc-root", KVM, "--key-file", keys, "--state-file", join(t.dir, "requests")]);
   try {
     await waitFor("a datagram signed with key 1", () => (seen.includes(1) ? true : undefined));
     // key 2 also covers node 3, and is newer: the sender moves to it
@@ -202,7 +203,7 @@ test("a valid update of an older instance of the node is rejected, and changes n
 test("a forged or replayed request changes no node's rate and triggers no answer", async () => {
   const c = await securedCluster();
   // a node that reports once an hour: only an authentic request makes it send again
-  const node = spawnProgram("sendstats", ["-d", "-p", String(c.port), "-n", "5", "-r", "3600", "--proc-root", KVM, "--key-file", c.nodeKeys]);
+  const node = spawnProgram("sendstats", ["-d", "-p", String(c.port), "-n", "5", "-r", "3600", "--proc-root", KVM, "--key-file", c.nodeKeys, "--state-file", join(c.t.dir, "requests")]);
   const reader = ShmReader.open(c.shm);
   await waitFor("node 5's first report", () => reader.node(5)?.stat ?? undefined);
   const updates = () => reader.header().counters.updates;
@@ -236,6 +237,150 @@ test("a forged or replayed request changes no node's rate and triggers no answer
   await node.stop();
   await c.recv.stop();
   c.t.remove();
+});
+
+/**
+ * A node that reports once an hour, by unicast to a socket of the test that counts its
+ * updates, with the node keys and a request state file; and requests signed as the master's.
+ */
+async function requestStateRig() {
+  const t = tempDir();
+  const keys = keyFile(t.dir, "node.keys", `1 ${K1} 0-9\n9 ${KM} -1\n`);
+  const master = new Authenticator(L, KeyRing.load(keyFile(t.dir, "master.keys", `9 ${KM} -1\n`)), "required");
+  const port = await freePortPair();
+  // every update of every run of the node, by its instance and update id
+  const seen = new Set<string>();
+  const sock = dgram.createSocket("udp4");
+  sock.on("message", (m) => seen.add(`${m.readBigUInt64LE(L.W_INSTANCE)}:${m.readUInt32LE(L.W_UPDATE)}`));
+  await new Promise<void>((r) => sock.bind(0, "127.0.0.1", r));
+  const group = dgram.createSocket("udp4");
+  await new Promise<void>((r) => group.bind(0, "127.0.0.1", () => r()));
+  group.setMulticastInterface("127.0.0.1");
+  return {
+    t,
+    updates: () => seen.size,
+    start: (state: string) =>
+      spawnProgram("sendstats", ["-d", "-p", String(port), "-n", "5", "-r", "3600", "--to", `127.0.0.1:${sock.address().port}`, "--proc-root", KVM, "--key-file", keys, "--state-file", state]),
+    /** a request of the master, signed: for every node, not full, setting the interval */
+    request: (instance: bigint, seq: bigint, intervalMs: number) =>
+      master.sign(encodeRequest(L, { instance, seq, target: "all", full: false, intervalMs, count: 1 }), -1),
+    /** multicasts d to the nodes' request port on lo, as the master does */
+    send: (d: Buffer) => new Promise<void>((r) => group.send(d, port + 1, "239.255.11.224", () => r())),
+    close() {
+      sock.close();
+      group.close();
+      t.remove();
+    },
+  };
+}
+
+test("a request recorded before sendstats restarts, sent again after, is ignored: the state file remembers the master's last request", async () => {
+  const r = await requestStateRig();
+  const state = join(r.t.dir, "lib", "requests");
+  try {
+    const first = r.start(state);
+    await waitFor("the report at start", () => (r.updates() === 1 ? true : undefined));
+    const instance = BigInt(Date.now()) * 1000n;
+    // what someone on the path records: a valid request that slows the node to every 30 minutes
+    const recorded = r.request(instance, 7n, 1_800_000);
+    await r.send(recorded);
+    await waitFor("the answer", () => (r.updates() === 2 ? true : undefined), 5000);
+    assert.match(first.stderr(), /reporting interval set to 1800000 ms by a request/);
+    assert.equal(readFileSync(state, "latin1"), `v1 ${instance} 7\n`);
+    assert.equal(statSync(state).mode & 0o777, 0o600);
+    assert.equal(statSync(join(r.t.dir, "lib")).mode & 0o777, 0o700, "its missing directory made mode 0700");
+    assert.equal(await first.stop(), 0);
+
+    const second = r.start(state);
+    await waitFor("the report at start", () => (r.updates() === 3 ? true : undefined));
+    assert.match(second.stderr(), new RegExp(`requests of master instance ${instance} up to sequence 7 were seen before this start`));
+    await r.send(recorded);
+    await r.send(r.request(instance - 1n, 100n, 2_000)); // one of an earlier master, also recorded
+    await waitFor("the replay ignored", () => (second.stderr().includes("a replayed request was ignored") ? true : undefined));
+    await waitFor("the older master's ignored", () =>
+      second.stderr().includes(`a request of master instance ${instance - 1n}, older than ${instance}, was ignored; if the master's clock went back, remove ${state} and restart sendstats`) ? true : undefined);
+    await new Promise((res) => setTimeout(res, 2500));
+    assert.equal(r.updates(), 3, "no answer to either");
+    assert.doesNotMatch(second.stderr(), /reporting interval set/, "the interval unchanged");
+    assert.equal(readFileSync(state, "latin1"), `v1 ${instance} 7\n`);
+
+    // the master's next request is obeyed, and so is a restarted master's (a newer instance)
+    await r.send(r.request(instance, 8n, 1_200_000));
+    await waitFor("the answer to the next request", () => (r.updates() === 4 ? true : undefined), 5000);
+    assert.match(second.stderr(), /reporting interval set to 1200000 ms by a request/);
+    assert.equal(readFileSync(state, "latin1"), `v1 ${instance} 8\n`);
+    await r.send(r.request(instance + 1000n, 1n, 600_000));
+    await waitFor("the answer to a restarted master", () => (r.updates() === 5 ? true : undefined), 5000);
+    assert.match(second.stderr(), /reporting interval set to 600000 ms by a request/);
+    assert.equal(readFileSync(state, "latin1"), `v1 ${instance + 1000n} 1\n`);
+    assert.equal(await second.stop(), 0);
+  } finally {
+    r.close();
+  }
+});
+
+test("a corrupt, linked or unwritable request state file only warns: sendstats runs, obeys requests, and replaces a bad file by its own", async () => {
+  const r = await requestStateRig();
+  const victim = join(r.t.dir, "victim");
+  const precious = "precious data that must survive\n";
+  // each plant makes the state file's path bad in its way and returns it
+  const plants: Array<[string, RegExp, () => string]> = [
+    ["garbage", /not a request state/, () => keyFile(r.t.dir, "garbage", "v1 12 not a number\n")],
+    ["a symbolic link", /is a symbolic link, refused/, () => (symlinkSync(victim, join(r.t.dir, "symlink")), join(r.t.dir, "symlink"))],
+    ["a hard link", /has 2 hard links, refused/, () => (linkSync(victim, join(r.t.dir, "hardlink")), join(r.t.dir, "hardlink"))],
+    // (a regular file where its directory should be: root may write into any directory)
+    ["an unwritable directory", /blocker/, () => (writeFileSync(join(r.t.dir, "blocker"), ""), join(r.t.dir, "blocker", "requests"))],
+  ];
+  try {
+    let interval = 1_000_000;
+    for (const [name, why, plant] of plants) {
+      writeFileSync(victim, precious);
+      chmodSync(victim, 0o600);
+      const state = plant();
+      const node = r.start(state);
+      await waitFor(`${name}: the warning at start`, () =>
+        node.stderr().split("\n").some((l) => l.includes("warning: ") && why.test(l) && l.includes("starting without the requests seen before")) ? true : undefined);
+      const before = r.updates();
+      await r.send(r.request(BigInt(Date.now()) * 1000n, 1n, ++interval));
+      await waitFor(`${name}: the request obeyed`, () => (node.stderr().includes(`reporting interval set to ${interval} ms by a request`) ? true : undefined));
+      await waitFor(`${name}: the request answered`, () => (r.updates() > before ? true : undefined), 5000);
+      assert.equal(node.child.exitCode, null, `${name}: still running`);
+      assert.equal(readFileSync(victim, "utf8"), precious, `${name}: the planted target untouched`);
+      if (name === "an unwritable directory") {
+        await waitFor("the warning at the request", () => (node.stderr().includes("cannot write beside it") ? true : undefined));
+        assert.match(node.stderr(), /the requests seen are kept in memory only/);
+      } else {
+        const st = lstatSync(state);
+        assert.ok(st.isFile() && st.nlink === 1 && (st.mode & 0o777) === 0o600, `${name}: replaced by a file of our own`);
+        assert.match(readFileSync(state, "latin1"), /^v1 \d+ 1\n$/);
+      }
+      assert.equal(await node.stop(), 0, `${name}: stops cleanly`);
+    }
+  } finally {
+    r.close();
+  }
+});
+
+test("--state-file none keeps the master's requests in memory only: after a restart a recorded one is obeyed once, as before", async () => {
+  const r = await requestStateRig();
+  try {
+    const empty = spawnProgram("sendstats", ["-d", "--to", "127.0.0.1", "--state-file", ""]);
+    assert.equal(await empty.exited, 2);
+    assert.match(empty.stderr(), /--state-file: expected a file, or none/);
+    const instance = BigInt(Date.now()) * 1000n;
+    const recorded = r.request(instance, 3n, 1_500_000);
+    for (const run of ["first", "after the restart"]) {
+      const before = r.updates();
+      const node = r.start("none");
+      await waitFor(`${run}: the report at start`, () => (r.updates() > before ? true : undefined));
+      await r.send(recorded);
+      await waitFor(`${run}: the request obeyed`, () => (node.stderr().includes("reporting interval set to 1500000 ms by a request") ? true : undefined));
+      assert.equal(await node.stop(), 0);
+    }
+    assert.ok(!existsSync("none"), "no file named none");
+  } finally {
+    r.close();
+  }
 });
 
 test("a key file that group or others can read is refused: exit 1, one line", async () => {

@@ -1,13 +1,15 @@
 // The systemd files of contrib/: `systemd-analyze verify` accepts the units (with their
 // programs pointed at the built bundles and their man pages found), the command line of
 // each service runs the shipped program, and the mount, tmpfiles line and example
-// settings say what recvstats needs: a memory-backed /var/shm of mode 1777.
+// settings say what recvstats needs: a memory-backed /var/shm of mode 1777; sendstats may
+// write its request state directory only.
 
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { after, test } from "node:test";
+import { DEFAULT_STATE_FILE } from "../../src/requeststate";
 import { freePortPair, spawnProgram, stopAll, tempDir, waitFor } from "../helpers/cluster";
 import { FIXTURES, ROOT, bundle } from "../helpers/paths";
 
@@ -78,6 +80,15 @@ test("var-shm.mount puts /var/shm in memory, world-writable and sticky", () => {
   assert.ok(setting(unit, "ReadWritePaths").join(" ").split(/\s+/).includes("/var/shm"));
   // a missing /var/shm is made before the sandboxed collector starts (it could not: /var is read-only to it)
   assert.deepEqual(setting(unit, "ExecStartPre"), ["+/bin/mkdir -p -m 1777 /var/shm"]);
+});
+
+test("sendstats.service lets the agent write its request state, and nothing else on the disk", () => {
+  const unit = contrib("systemd/sendstats.service");
+  assert.deepEqual(setting(unit, "ProtectSystem"), ["strict"]);
+  // systemd makes /var/lib/<StateDirectory>, writable in the sandbox: the default --state-file's directory
+  assert.deepEqual(setting(unit, "StateDirectory").map((d) => `/var/lib/${d}`), [dirname(DEFAULT_STATE_FILE)]);
+  assert.deepEqual(setting(unit, "StateDirectoryMode"), ["0700"]);
+  assert.deepEqual(setting(unit, "ReadWritePaths"), []);
 });
 
 for (const program of ["recvstats", "sendstats"]) {

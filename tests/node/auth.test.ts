@@ -146,3 +146,24 @@ test("the replay window accepts reordering, not repeats, nothing older than the 
   assert.ok(w.accept(101n, 1n), "a newer instance starts again");
   assert.ok(!w.accept(100n, 300n));
 });
+
+test("the replay window's state continues it after a restart: up to its newest, and older instances, all count as seen", () => {
+  const w = new ReplayWindow(64n);
+  assert.equal(w.state(), null, "nothing accepted yet");
+  assert.ok(w.accept(100n, 10n));
+  assert.ok(w.accept(100n, 12n));
+  assert.deepEqual(w.state(), { instance: 100n, last: 12n });
+  const again = new ReplayWindow(64n);
+  again.restore(w.state()!);
+  assert.deepEqual(again.state(), { instance: 100n, last: 12n });
+  assert.ok(!again.accept(100n, 12n), "the newest again");
+  assert.ok(!again.accept(100n, 11n), "one never seen before the restart, but older than the newest: taken as seen");
+  assert.ok(!again.accept(100n, 1n), "far older");
+  assert.ok(!again.accept(99n, 500n), "an older instance");
+  assert.ok(again.accept(100n, 13n), "the next one");
+  assert.ok(again.accept(100n, 15n));
+  assert.ok(again.accept(100n, 14n), "reordered after the restart, as before it");
+  assert.ok(!again.accept(100n, 14n), "a repeat");
+  assert.ok(again.accept(101n, 1n), "a newer instance starts again");
+  assert.deepEqual(again.state(), { instance: 101n, last: 1n });
+});
