@@ -160,6 +160,7 @@ export class Collector {
     private readonly auth: Authenticator,
   ) {
     this.reasons = namesOf(core.layout, "R_");
+    this.isDirty = new Uint8Array(o.maxNodes + 1);
   }
 
   /** Checks the interface, creates the shm file, binds the port; throws one clear message on failure. */
@@ -307,15 +308,34 @@ export class Collector {
    * then each node they changed is copied once (a big node's update is many datagrams).
    */
   private markDirty(node: number): void {
-    if (this.dirty.has(node)) return;
-    this.dirty.add(node);
-    if (this.dirty.size === 1) setImmediate(this.flush);
+    // a list and a flag per node, not a Set: Set.clear() gives a long-lived Set a new table
+    // in the old generation, one per batch, and those tables alone made a full collection
+    // (a pause of 2-7 ms) every 2 s at 100,000 datagrams/s
+    const i = node + 1; // the master is node -1
+    if (!(i >= 0 && i < this.isDirty.length)) return this.publishNode(node); // (the core applies none such)
+    if (this.isDirty[i]) return;
+    this.isDirty[i] = 1;
+    if (this.dirtyCount === this.dirty.length) {
+      const bigger = new Int32Array(this.dirty.length * 2);
+      bigger.set(this.dirty);
+      this.dirty = bigger;
+    }
+    this.dirty[this.dirtyCount++] = node;
+    if (this.dirtyCount === 1) setImmediate(this.flush);
   }
-  private readonly dirty = new Set<number>();
+  /** the nodes to publish with the next batch, in the order they changed */
+  private dirty = new Int32Array(64);
+  private dirtyCount = 0;
+  /** isDirty[node + 1]: node is in dirty */
+  private readonly isDirty: Uint8Array;
   private readonly flush = (): void => {
     if (this.closed) return;
-    for (const node of this.dirty) this.publishNode(node);
-    this.dirty.clear();
+    for (let k = 0; k < this.dirtyCount; k++) {
+      const node = this.dirty[k];
+      this.isDirty[node + 1] = 0;
+      this.publishNode(node);
+    }
+    this.dirtyCount = 0;
   };
 
   private publishNode(node: number): void {
