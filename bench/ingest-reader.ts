@@ -28,6 +28,12 @@ export type ReaderReply =
       /** updates seen later than 5 ms, and the 100 ms windows they were seen in (one stall, or many) */
       over5: number;
       slowWindows: number;
+      /**
+       * of the updates over 5 ms, the median time from the send to recvstats taking the last
+       * datagram from its socket (NODE_TIME, whole ms): near all of the latency means the
+       * datagram waited in the socket or the kernel, near none that it waited to be published
+       */
+      over5ToReceiveMs: number | null;
     };
 
 if (!process.send) {
@@ -55,14 +61,16 @@ const percentile = (sorted: Float64Array, p: number): number | null =>
   sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] : null;
 
 /** Polls until running turns false; resolves with the latencies seen. */
-async function poll(): Promise<{ lat: number[]; passes: number; busyMs: number; maxGapMs: number; gaveUp: number; slowWindows: number }> {
+async function poll(): Promise<{ lat: number[]; passes: number; busyMs: number; maxGapMs: number; gaveUp: number; slowWindows: number; slowToReceive: number[] }> {
   const r = reader!;
   const L = r.L;
   const last = new Float64Array(sample.length).fill(-1);
   const lat: number[] = [];
   const slow = new Set<number>();
+  const slowToReceive: number[] = [];
   let updates = 0;
   let sent = 0;
+  let received = 0;
   let gaveUp = 0;
   const read = (n: number): boolean => {
     try {
@@ -70,6 +78,7 @@ async function poll(): Promise<{ lat: number[]; passes: number; busyMs: number; 
         r.read(n, (rec, at) => {
           updates = rec.u32(at + L.NODE_UPDATES);
           sent = rec.f64(at + L.NODE_SEND_TIME);
+          received = rec.f64(at + L.NODE_TIME);
           return true;
         }) !== null
       );
@@ -99,7 +108,10 @@ async function poll(): Promise<{ lat: number[]; passes: number; busyMs: number; 
       const seen = now();
       if (last[i] >= 0) {
         lat.push(seen - sent);
-        if (seen - sent > 5) slow.add(Math.floor(seen / 100));
+        if (seen - sent > 5) {
+          slow.add(Math.floor(seen / 100));
+          slowToReceive.push(received - sent);
+        }
       }
       last[i] = updates;
     }
@@ -112,7 +124,7 @@ async function poll(): Promise<{ lat: number[]; passes: number; busyMs: number; 
       yieldAt = performance.now() + 5;
     }
   }
-  return { lat, passes, busyMs, maxGapMs, gaveUp, slowWindows: slow.size };
+  return { lat, passes, busyMs, maxGapMs, gaveUp, slowWindows: slow.size, slowToReceive };
 }
 
 process.on("message", (m: ReaderCommand) => {
@@ -123,7 +135,7 @@ process.on("message", (m: ReaderCommand) => {
     reply({ cmd: "opened" });
   } else if (m.cmd === "start") {
     running = true;
-    stopped = poll().then(({ lat, passes, busyMs, maxGapMs, gaveUp, slowWindows }) => {
+    stopped = poll().then(({ lat, passes, busyMs, maxGapMs, gaveUp, slowWindows, slowToReceive }) => {
       const sorted = Float64Array.from(lat).sort();
       reply({
         cmd: "latency",
@@ -137,6 +149,7 @@ process.on("message", (m: ReaderCommand) => {
         gaveUp,
         over5: lat.filter((x) => x > 5).length,
         slowWindows,
+        over5ToReceiveMs: percentile(Float64Array.from(slowToReceive).sort(), 0.5),
       });
     });
   } else if (m.cmd === "stop") {

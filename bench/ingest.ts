@@ -384,6 +384,8 @@ interface Row {
   reader_gave_up: number;
   latency_over_5ms: number;
   latency_slow_100ms_windows: number;
+  /** of the updates over 5 ms, the median ms from their send to recvstats reading their last datagram (NODE_TIME, whole ms) */
+  latency_over_5ms_median_to_receive_ms: number | null;
   generator_cpu_share: number;
   /** share of core 0 busy with other processes during the step, and stolen by the hypervisor */
   core0_other_share: number;
@@ -717,6 +719,7 @@ async function main(): Promise<void> {
           reader_gave_up: l.gaveUp,
           latency_over_5ms: l.over5,
           latency_slow_100ms_windows: l.slowWindows,
+          latency_over_5ms_median_to_receive_ms: l.over5ToReceiveMs,
           generator_cpu_share: done.cpuMs / done.elapsedMs,
           core0_other_share: others.other,
           core0_steal_share: others.steal,
@@ -728,7 +731,7 @@ async function main(): Promise<void> {
             (row.zero_loss ? "" : `  LOSS (${row.lost_updates} updates)`) +
             (rejected ? `  ${rejected} rejected` : "") +
             (l.gaveUp ? `  reader gave up on ${l.gaveUp} locked reads` : "") +
-            (l.over5 && row.zero_loss ? `  ${l.over5} updates over 5 ms, in ${l.slowWindows} windows of 100 ms` : "") +
+            (l.over5 && row.zero_loss ? `  ${l.over5} updates over 5 ms, in ${l.slowWindows} windows of 100 ms (median ${fmt(l.over5ToReceiveMs, 1)} ms of it before recvstats read them)` : "") +
             (done.maxLagMs > 5 ? `  generator ${done.maxLagMs.toFixed(0)} ms behind once` : "") +
             (done.skipped ? `  ${done.skipped} updates skipped to keep the rate steady` : "") +
             (row.generator_limited ? "  generator-limited" : ""),
