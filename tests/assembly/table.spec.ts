@@ -8,7 +8,7 @@ import {
   CIF_INDEX, CIF_MHZ, CIF_MODEL, CI_INDEX, CI_MHZ, CI_PRESENT, CI_SIZE, COMMIT_META, CPU_INDEX, CPU_SIZE, CPU_TICKS,
   CPU_USAGE, EXT_CAPACITY, EXT_COUNT, EXT_CPU, EXT_CLASSES, EXT_OFFSET, EXT_TYPES, F_ARCH, F_CPU_COUNT, F_CTXT,
   F_INSTANCE, F_INTERVAL, F_LOAD, F_MEM, F_NAME, F_NET_RATE, F_SECTION, F_USER_HZ, IF_SIZE, LAYOUT_VERSION, MAX_CPUS,
-  MEM_TOTAL, MODEL_LEN, MODEL_SLOTS, NODE_ARCH, NODE_CIS, NODE_CPUS, NODE_CPU_COUNT, NODE_CPU_TOTAL, NODE_CTXT,
+  MEM_TOTAL, MODEL_LEN, MODEL_SLOTS, NODE_ARCH, NODE_CIS, NODE_CPUINFO_GEN, NODE_CPUS, NODE_CPU_COUNT, NODE_CPU_TOTAL, NODE_CTXT,
   NODE_IFS, NODE_INSTANCE, NODE_INTERVAL_MS, NODE_LOAD, NODE_MEM, NODE_MHZ, NODE_MODELS, NODE_NAME, NODE_NET_RATE,
   NODE_NUMBER, NODE_PRESENT, NODE_SAMPLE_TIMES, NODE_SEQ, NODE_SIZE, NODE_STATE, NODE_TIME, NODE_USER_HZ,
   NSTATE_CPUS_CUT, NSTATE_IN_USE, SEC_CPUINFO, SEC_LOADAVG, SEC_MEMINFO, SEC_NETDEV, SEC_STAT, TABLE_CI_SIZE,
@@ -307,6 +307,21 @@ describe("node records", () => {
     const e1 = entryOf(0, NODE_CIS, CI_SIZE, 1);
     expect(load<u32>(e1 + CI_INDEX)).toBe(1);
     expect(load<u8>(e1 + CI_PRESENT)).toBe(<u8>(CIF_INDEX | CIF_MODEL));
+  });
+
+  it("counts every cpuinfo commit in NODE_CPUINFO_GEN, and no commit of another section", () => {
+    // the host copies the cpuinfo entries and models to the file only when this moved
+    run(parseCpuinfo, "processor : 0\nmodel name : A\n\n");
+    expect(tableCommit(0, rec, 1 << SEC_CPUINFO)).toBe(S_OK);
+    expect(load<u32>(node(0) + NODE_CPUINFO_GEN)).toBe(1);
+    run(parseStat, "cpu 1 2 3 4\ncpu0 1 2 3 4\nctxt 5\n");
+    expect(tableCommit(0, rec, 1 << SEC_STAT)).toBe(S_OK);
+    run(parseMeminfo, "MemTotal: 1024 kB\n");
+    expect(tableCommit(0, rec, 1 << SEC_MEMINFO)).toBe(S_OK);
+    expect(load<u32>(node(0) + NODE_CPUINFO_GEN)).toBe(1);
+    run(parseCpuinfo, "processor : 0\nmodel name : A\n\nprocessor : 1\nmodel name : A\n\n");
+    expect(tableCommit(0, rec, 1 << SEC_CPUINFO)).toBe(S_OK);
+    expect(load<u32>(node(0) + NODE_CPUINFO_GEN)).toBe(2);
   });
 });
 
