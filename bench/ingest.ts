@@ -192,10 +192,12 @@ function cpuUs(pid: number): number {
 }
 
 /** utime and stime of process pid, µs. */
-function cpuSplitUs(pid: number): { user: number; sys: number } {
+function cpuSplitUs(pid: number): { user: number; sys: number; majflt: number } {
   const s = readFileSync(`/proc/${pid}/stat`, "latin1");
   const f = s.slice(s.lastIndexOf(")") + 2).split(" "); // f[0] is field 3 (state)
-  return { user: (Number(f[11]) * 1e6) / CLK_TCK, sys: (Number(f[12]) * 1e6) / CLK_TCK };
+  // majflt (field 12): pages read back from disk, such as the program's own code after the
+  // kernel dropped it from the page cache; each one stalls the process for a disk read
+  return { user: (Number(f[11]) * 1e6) / CLK_TCK, sys: (Number(f[12]) * 1e6) / CLK_TCK, majflt: Number(f[9]) };
 }
 
 /** TMPFS_MAGIC, statfs's f_type of a tmpfs. */
@@ -380,6 +382,8 @@ interface Row {
   reader_max_gap_ms: number;
   /** the furthest the generator fell behind its schedule (a burst of that much traffic followed) */
   generator_max_lag_ms: number;
+  /** recvstats' major page faults over the step and its drain (/proc/PID/stat): disk reads it waited for */
+  major_faults: number;
   /** updates the generator skipped to keep the latency step's rate steady (see ingest-generator.ts) */
   generator_skipped_updates: number;
   reader_gave_up: number;
@@ -716,6 +720,7 @@ async function main(): Promise<void> {
           latency_samples: l.count,
           reader_max_gap_ms: l.maxGapMs,
           generator_max_lag_ms: done.maxLagMs,
+          major_faults: cpu1.majflt - cpu0.majflt,
           generator_skipped_updates: done.skipped,
           reader_gave_up: l.gaveUp,
           latency_over_5ms: l.over5,
@@ -731,6 +736,7 @@ async function main(): Promise<void> {
             (others.steal > 0.01 ? `  ${(100 * others.steal).toFixed(0)}% stolen` : "") +
             (row.zero_loss ? "" : `  LOSS (${row.lost_updates} updates)`) +
             (rejected ? `  ${rejected} rejected` : "") +
+            (row.major_faults ? `  ${row.major_faults} major page faults` : "") +
             (l.gaveUp ? `  reader gave up on ${l.gaveUp} locked reads` : "") +
             (l.over5 && row.zero_loss ? `  ${l.over5} updates over 5 ms, in ${l.slowWindows} windows of 100 ms (median ${fmt(l.over5ToReceiveMs, 1)} ms of it before recvstats read them)` : "") +
             (done.maxLagMs > 5 ? `  generator ${done.maxLagMs.toFixed(0)} ms behind once` : "") +
