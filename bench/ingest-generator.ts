@@ -11,6 +11,7 @@ import { SimulatedNode } from "../src/simulate";
 import { Core, Layout } from "../src/wasm";
 import { Encoder } from "../src/wire";
 import { sixteenCpus } from "../tests/helpers/widen";
+import { now } from "./latency";
 
 /** Messages from bench/ingest.ts. */
 export type GeneratorCommand =
@@ -64,7 +65,6 @@ interface Template {
   times: number[];
 }
 
-const now = (): number => performance.timeOrigin + performance.now();
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 const HOST_DIGITS = 5; // hostnames are "sim-NNNNN": the digits are patched per node
 

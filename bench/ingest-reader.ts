@@ -6,6 +6,7 @@
 
 import { setImmediate as yieldLoop } from "node:timers/promises";
 import { ShmReader } from "../src/shm";
+import { now, percentile } from "./latency";
 
 /** Messages from bench/ingest.ts. */
 export type ReaderCommand = { cmd: "open"; dir: string; sample: number[] } | { cmd: "start" } | { cmd: "stop" } | { cmd: "exit" };
@@ -43,7 +44,6 @@ if (!process.send) {
 const reply = (m: ReaderReply): void => {
   process.send!(m);
 };
-const now = (): number => performance.timeOrigin + performance.now();
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 /**
  * Pause between passes over the sample: short, so that a pass's age adds little to what is
@@ -56,9 +56,6 @@ let reader: ShmReader | null = null;
 let sample: number[] = [];
 let running = false;
 let stopped: Promise<void> = Promise.resolve();
-
-const percentile = (sorted: Float64Array, p: number): number | null =>
-  sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] : null;
 
 /** Polls until running turns false; resolves with the latencies seen. */
 async function poll(): Promise<{ lat: number[]; passes: number; busyMs: number; maxGapMs: number; gaveUp: number; slowWindows: number; slowToReceive: number[] }> {

@@ -4,6 +4,7 @@
 // `npm run bench:sendstats`. A child process, driven over the IPC channel.
 
 import dgram from "node:dgram";
+import { now, percentile } from "./latency";
 
 /** Messages from the benchmark. sendTimeAt: record each datagram's latency (see below). */
 export type ReceiverCommand = { cmd: "listen"; port: number; rcvbuf: number; sendTimeAt?: number } | { cmd: "count" } | { cmd: "latency" } | { cmd: "exit" };
@@ -29,7 +30,6 @@ let bytes = 0;
 // 10 s step at 200,000 datagrams/s fits), and the 100 ms windows with any over 5 ms. It is
 // the baseline of recvstats' publish latency: what the machine, the kernel and the generator
 // add before any collector reads a datagram.
-const now = (): number => performance.timeOrigin + performance.now();
 const LATENCIES = 4_000_000;
 let lat: Float64Array | null = null;
 let latCount = 0;
@@ -66,10 +66,9 @@ process.on("message", (m: ReceiverCommand) => {
   } else if (m.cmd === "latency") {
     // the latencies since the last ask, then a fresh start
     const sorted = (lat ?? new Float64Array(0)).slice(0, latCount).sort();
-    const at = (p: number): number | null => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] : null);
     let over5 = 0;
     for (let i = sorted.length - 1; i >= 0 && sorted[i] > 5; i--) over5++;
-    reply({ cmd: "latency", count: sorted.length, p50: at(0.5), p99: at(0.99), max: sorted.length ? sorted[sorted.length - 1] : null, over5, slowWindows: slow.size });
+    reply({ cmd: "latency", count: sorted.length, p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), max: sorted.length ? sorted[sorted.length - 1] : null, over5, slowWindows: slow.size });
     latCount = 0;
     slow.clear();
   } else if (m.cmd === "exit") {

@@ -96,8 +96,8 @@ export function covers(k: Key, node: number): boolean {
  * HMAC-SHA-256 (RFC 2104) under one key, its pads made once: two one-shot hashes over
  * buffers kept from call to call. createHmac makes the same tag, but sets up the key and a
  * context object for every datagram, which costs three times the hashing of one. The hashes
- * come back as "binary" (latin1) strings, one char per byte,, not Buffers: Node 20's hash() makes a
- * Buffer from C++ at four times the cost of a short string, more than hashing a datagram.
+ * come back as "binary" (latin1) strings, one char per byte, not Buffers: Node 20's hash()
+ * makes a Buffer from C++ at four times the cost of a short string, more than hashing a datagram.
  */
 export class Hmac {
   /** K xor ipad, then the message */
@@ -125,8 +125,7 @@ export class Hmac {
       this.inner = bigger;
       this.views = [];
     }
-    // copy() takes a range: no subarray object per call
-    Buffer.prototype.copy.call(data, this.inner, 64, 0, len);
+    this.inner.set(len === data.length ? data : data.subarray(0, len), 64);
     let v = this.views[len];
     if (v === undefined) v = this.views[len] = this.inner.subarray(0, 64 + len);
     this.outer.write(hash("sha256", v, "binary"), 64, 32, "latin1");

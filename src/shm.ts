@@ -407,9 +407,9 @@ export class ShmWriter {
     return this.view!;
   }
   private viewOf: Uint8Array | null = null;
+  private view: DataView | null = null;
   /** NODE_CPUINFO_GEN of each record (by offset) when its cpuinfo was last copied into this file */
   private readonly cpuinfoGens = new Map<number, number>();
-  private view: DataView | null = null;
 
   /** Makes the sequence word at index i odd (writing), mending one left odd by a killed collector. */
   private lock(i: number): void {

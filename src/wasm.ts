@@ -294,10 +294,8 @@ export class Core {
 
   /** The table's bytes in use, as a view into WASM memory (valid until the table next grows). */
   tableBytes(): Uint8Array {
-    const mem = this.memory();
     const base = this.x.tableBase();
-    const used = new DataView(mem.buffer).getUint32(base + this.layout.TABLE_USED, true);
-    return mem.subarray(base, base + used);
+    return this.memory().subarray(base, base + this.tableUsed());
   }
 
   /**
