@@ -54,106 +54,125 @@ const PAUSE_MS = 0.25;
 
 let reader: ShmReader | null = null;
 let sample: number[] = [];
-let running = false;
-let stopped: Promise<void> = Promise.resolve();
+/** Polling: from "open" to "exit", so that this process's code is compiled and warm before a step starts. */
+let polling = false;
+/** What is seen is recorded between "start" and "stop" only. */
+let recording = false;
+let pollDone: Promise<void> = Promise.resolve();
+/** Asked for by "stop": the next pass sends what was recorded. */
+let stopAsked = false;
 
-/** Polls until running turns false; resolves with the latencies seen. */
-async function poll(): Promise<{ lat: number[]; passes: number; busyMs: number; maxGapMs: number; gaveUp: number; slowWindows: number; slowToReceive: number[] }> {
+type Record = { lat: number[]; passes: number; busyMs: number; maxGapMs: number; gaveUp: number; slow: Set<number>; slowToReceive: number[] };
+const fresh = (): Record => ({ lat: [], passes: 0, busyMs: 0, maxGapMs: 0, gaveUp: 0, slow: new Set(), slowToReceive: [] });
+
+/** Sends what rec holds as the "latency" answer. */
+function report(rec: Record): void {
+  const sorted = Float64Array.from(rec.lat).sort();
+  reply({
+    cmd: "latency",
+    count: sorted.length,
+    p50: percentile(sorted, 0.5),
+    p99: percentile(sorted, 0.99),
+    max: sorted.length ? sorted[sorted.length - 1] : null,
+    passes: rec.passes,
+    passMs: rec.passes ? rec.busyMs / rec.passes : 0,
+    maxGapMs: rec.maxGapMs,
+    gaveUp: rec.gaveUp,
+    over5: rec.lat.filter((x) => x > 5).length,
+    slowWindows: rec.slow.size,
+    over5ToReceiveMs: percentile(Float64Array.from(rec.slowToReceive).sort(), 0.5),
+  });
+}
+
+/** Polls the sample until polling turns false; records while recording is on. */
+async function poll(): Promise<void> {
   const r = reader!;
   const L = r.L;
   const last = new Float64Array(sample.length).fill(-1);
-  const lat: number[] = [];
-  const slow = new Set<number>();
-  const slowToReceive: number[] = [];
+  let rec = fresh();
   let updates = 0;
   let sent = 0;
   let received = 0;
-  let gaveUp = 0;
+  // one callback for every read: a closure made per read would be garbage for this
+  // process's collector, whose pauses would be measured as recvstats' latency
+  const take = (rec: { u32(at: number): number; f64(at: number): number }, at: number): boolean => {
+    updates = rec.u32(at + L.NODE_UPDATES);
+    sent = rec.f64(at + L.NODE_SEND_TIME);
+    received = rec.f64(at + L.NODE_TIME);
+    return true;
+  };
   const read = (n: number): boolean => {
     try {
-      return (
-        r.read(n, (rec, at) => {
-          updates = rec.u32(at + L.NODE_UPDATES);
-          sent = rec.f64(at + L.NODE_SEND_TIME);
-          received = rec.f64(at + L.NODE_TIME);
-          return true;
-        }) !== null
-      );
+      return r.read(n, take) !== null;
     } catch (err) {
       // the library gives up on a record locked for its whole retry budget (a writer descheduled
       // mid-write): counted, and the node is read again on the next pass
       if (!/rewritten continuously/.test((err as Error).message)) throw err;
-      gaveUp++;
+      if (recording) rec.gaveUp++;
       return false;
     }
   };
-  // what is visible already is not measured
-  sample.forEach((n, i) => {
-    if (read(n)) last[i] = updates;
-  });
-  let passes = 0;
-  let busyMs = 0;
-  let maxGapMs = 0;
+  let wasRecording = false;
   let prev = performance.now();
   let yieldAt = prev + 5;
-  while (running) {
+  while (polling) {
+    if (recording !== wasRecording) {
+      // a new recording: what is visible already is not measured, and the gaps start afresh
+      wasRecording = recording;
+      if (recording) rec = fresh();
+      prev = performance.now();
+    }
     const t0 = performance.now();
-    maxGapMs = Math.max(maxGapMs, t0 - prev);
+    if (recording) rec.maxGapMs = Math.max(rec.maxGapMs, t0 - prev);
     prev = t0;
     for (let i = 0; i < sample.length; i++) {
       if (!read(sample[i]) || updates === last[i]) continue;
       const seen = now();
-      if (last[i] >= 0) {
-        lat.push(seen - sent);
+      if (recording && last[i] >= 0) {
+        rec.lat.push(seen - sent);
         if (seen - sent > 5) {
-          slow.add(Math.floor(seen / 100));
-          slowToReceive.push(received - sent);
+          rec.slow.add(Math.floor(seen / 100));
+          rec.slowToReceive.push(received - sent);
         }
       }
       last[i] = updates;
     }
-    passes++;
     const t1 = performance.now();
-    busyMs += t1 - t0;
+    if (recording) {
+      rec.passes++;
+      rec.busyMs += t1 - t0;
+    }
+    if (stopAsked) {
+      stopAsked = false;
+      recording = false;
+      report(rec);
+    }
     Atomics.wait(sleeper, 0, 0, PAUSE_MS);
     if (t1 >= yieldAt) {
-      await yieldLoop(); // the stop message comes in here
+      await yieldLoop(); // the commands come in here
       yieldAt = performance.now() + 5;
     }
   }
-  return { lat, passes, busyMs, maxGapMs, gaveUp, slowWindows: slow.size, slowToReceive };
 }
 
 process.on("message", (m: ReaderCommand) => {
   if (m.cmd === "open") {
-    reader?.close();
-    reader = ShmReader.open(m.dir);
-    sample = m.sample;
-    reply({ cmd: "opened" });
-  } else if (m.cmd === "start") {
-    running = true;
-    stopped = poll().then(({ lat, passes, busyMs, maxGapMs, gaveUp, slowWindows, slowToReceive }) => {
-      const sorted = Float64Array.from(lat).sort();
-      reply({
-        cmd: "latency",
-        count: sorted.length,
-        p50: percentile(sorted, 0.5),
-        p99: percentile(sorted, 0.99),
-        max: sorted.length ? sorted[sorted.length - 1] : null,
-        passes,
-        passMs: passes ? busyMs / passes : 0,
-        maxGapMs,
-        gaveUp,
-        over5: lat.filter((x) => x > 5).length,
-        slowWindows,
-        over5ToReceiveMs: percentile(Float64Array.from(slowToReceive).sort(), 0.5),
-      });
+    polling = false;
+    void pollDone.then(() => {
+      reader?.close();
+      reader = ShmReader.open(m.dir);
+      sample = m.sample;
+      polling = true;
+      pollDone = poll();
+      reply({ cmd: "opened" });
     });
+  } else if (m.cmd === "start") {
+    recording = true;
   } else if (m.cmd === "stop") {
-    running = false;
+    stopAsked = true;
   } else if (m.cmd === "exit") {
-    running = false;
-    void stopped.then(() => {
+    polling = false;
+    void pollDone.then(() => {
       reader?.close();
       process.disconnect();
     });

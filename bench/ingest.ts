@@ -134,8 +134,8 @@ class Worker<C, R extends { cmd: string }> {
   private readonly inbox: R[] = [];
   private waiting: (() => void) | null = null;
 
-  constructor(script: string, core: number, prefix: string[] = []) {
-    const argv = ["-c", String(core), ...prefix, process.execPath, join(__dirname, script)];
+  constructor(script: string, core: number) {
+    const argv = ["-c", String(core), process.execPath, join(__dirname, script)];
     this.child = spawn("taskset", argv, { stdio: ["ignore", "inherit", "inherit", "ipc"] });
     this.child.on("message", (m: R) => {
       this.inbox.push(m);
@@ -608,16 +608,19 @@ async function main(): Promise<void> {
     const rows: Row[] = [];
     const best = new Map<number, number>();
     // the reader shares core 1 with the generator: real-time priority (root) lets it run the moment it wakes,
-    // so what it measures is recvstats' delay rather than its own wait for the core
+    // so what it measures is recvstats' delay rather than its own wait for the core. Its main thread
+    // only (chrt -p without -a): V8's threads, made at its start, stay normal, since a compile or a
+    // collection in a real-time thread would hold the generator off core 1 for tens of
+    // milliseconds, and its burst afterwards would be measured as recvstats' latency
+    const lat = new Worker<ReaderCommand, ReaderReply>("ingest-reader.js", 1);
+    children.push(() => lat.stop({ cmd: "exit" }));
     let realtime = true;
     try {
-      execFileSync("chrt", ["-f", "1", "true"], { stdio: "ignore" });
+      execFileSync("chrt", ["-f", "-p", "1", String(lat.child.pid)], { stdio: "ignore" });
     } catch {
       realtime = false;
-      notes.push("the latency reader could not get real-time priority (chrt -f 1): its own scheduling delays on core 1 are in p50/p99");
+      notes.push("the latency reader could not get real-time priority (chrt -f -p 1): its own scheduling delays on core 1 are in p50/p99");
     }
-    const lat = new Worker<ReaderCommand, ReaderReply>("ingest-reader.js", 1, realtime ? ["chrt", "-f", "1"] : []);
-    children.push(() => lat.stop({ cmd: "exit" }));
     let rcvbufGranted: number | null = null;
     const logs: string[] = [];
     for (const N of args.nodes) {
@@ -632,7 +635,7 @@ async function main(): Promise<void> {
       // --trace-gc writes to stdout, which goes to the log file
       const gcLog = join(ROOT, "build/bench", `ingest-gc${args.auth ? "-auth" : ""}-${N}.log`);
       const out = args.traceGc ? openSync(gcLog, "w") : "ignore";
-      const rs = spawn("taskset", ["-c", "0", process.execPath, ...prof, ...(args.traceGc ? ["--trace-gc"] : []), bundle("recvstats"), ...argv], {
+      const rs = spawn("taskset", ["-c", "0", process.execPath, ...prof, ...(args.traceGc ? ["--trace-gc"] : []), ...(process.env.RS_FLAGS ? process.env.RS_FLAGS.split(" ") : []), bundle("recvstats"), ...argv], {
         stdio: ["ignore", out, "pipe"],
       });
       if (typeof out === "number") closeSync(out);
@@ -857,7 +860,7 @@ async function main(): Promise<void> {
       rcvbuf_asked: RCVBUF,
       rcvbuf_granted: { recvstats: rcvbufGranted, bare: listening.rcvbufGranted },
       published_from: "sum of NODE_UPDATES over nodes 0..N-1, read with ShmReader after each step (and its drain)",
-      latency_from: `a reader process (core 1${realtime ? ", SCHED_FIFO" : ""}) polling ${LATENCY_SAMPLE} nodes: its clock when NODE_UPDATES moves - NODE_SEND_TIME`,
+      latency_from: `a reader process (core 1${realtime ? ", its main thread SCHED_FIFO" : ""}) polling ${LATENCY_SAMPLE} nodes: its clock when NODE_UPDATES moves - NODE_SEND_TIME`,
       simulated: WIDENED_NOTE,
       targets,
       notes,
