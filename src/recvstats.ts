@@ -142,7 +142,9 @@ export class Collector {
   private requestSeq = 0n;
   private readonly staticAsked = new Map<number, number>();
   private readonly timers: NodeJS.Timeout[] = [];
+  /** addrOf as an IPv4-mapped IPv6 address, the form the core keeps */
   private readonly addr = new Uint8Array(16);
+  private addrOf = "";
   private readonly reasons: Map<number, string>;
   private publishedUsed = 0;
   private limitsLogged = 0;
@@ -246,7 +248,7 @@ export class Collector {
       core.counterAdd(L.C_REJECT + L.R_KEY_SCOPE);
       return this.dropped(L.R_KEY_SCOPE, address, node);
     }
-    const now = Date.now();
+    const now = this.batchTime();
     // !(<=) so that a send time that is not a number is rejected too
     if (this.o.maxSkewMs && !(Math.abs(now - msg.readDoubleLE(L.W_SEND_TIME)) <= this.o.maxSkewMs)) {
       core.counterAdd(L.C_REJECT + L.R_SKEW);
@@ -255,7 +257,12 @@ export class Collector {
     let result: number;
     try {
       if (this.fault && node === this.fault.node && ++this.faultCount === this.fault.nth) core.setFailpoint(node);
-      result = core.apply(node, mappedAddress(address, this.addr), now, this.o.downAfterMs);
+      if (address !== this.addrOf) {
+        // a node's datagrams come from one address: converted again only when it changes
+        mappedAddress(address, this.addr);
+        this.addrOf = address;
+      }
+      result = core.apply(node, this.addr, now, this.o.downAfterMs);
     } catch (err) {
       this.recover(node, `core trapped on a datagram from ${address}: ${(err as Error).message}`);
       return;
@@ -321,14 +328,36 @@ export class Collector {
       this.dirty = bigger;
     }
     this.dirty[this.dirtyCount++] = node;
-    if (this.dirtyCount === 1) setImmediate(this.flush);
+    this.endOfBatch();
   }
+  /**
+   * The time a datagram of this batch arrived: Date.now() once per batch (what one read of
+   * the socket returned, at most tens of datagrams within a fraction of a millisecond), not
+   * once per datagram (a tenth of a microsecond per update, profiled).
+   */
+  private batchTime(): number {
+    if (this.clock < 0) {
+      this.clock = Date.now();
+      this.endOfBatch();
+    }
+    return this.clock;
+  }
+  private clock = -1;
+  /** Has flush run when the socket's datagrams of this turn of the event loop are done. */
+  private endOfBatch(): void {
+    if (this.flushAsked) return;
+    this.flushAsked = true;
+    setImmediate(this.flush);
+  }
+  private flushAsked = false;
   /** the nodes to publish with the next batch, in the order they changed */
   private dirty = new Int32Array(64);
   private dirtyCount = 0;
   /** isDirty[node + 1]: node is in dirty */
   private readonly isDirty: Uint8Array;
   private readonly flush = (): void => {
+    this.flushAsked = false;
+    this.clock = -1;
     if (this.closed) return;
     for (let k = 0; k < this.dirtyCount; k++) {
       const node = this.dirty[k];

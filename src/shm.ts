@@ -379,9 +379,10 @@ export class ShmWriter {
     this.reserve(Math.max(recOff + L.NODE_SIZE, cpus + cpuBytes, cis + ciBytes, ifs + ifBytes));
     const seq = (recOff + L.NODE_SEQ) >>> 2;
     // cpuinfo comes once in minutes: its entries and model names (a fifth of the bytes) are
-    // copied only when the core counted a change since this file last got them
-    const gen = dv.getUint32(rec + L.NODE_CPUINFO_GEN, true);
-    const ciSame = this.cpuinfoGens.get(recOff) === gen;
+    // copied only when the core counted a change since this file last got them. The file's
+    // record holds the count it was last given (copied with the record, under the same lock),
+    // so no table of our own is needed: the word is read from the line about to be written
+    const ciSame = this.words[(recOff + L.NODE_CPUINFO_GEN) >>> 2] === dv.getInt32(rec + L.NODE_CPUINFO_GEN, true);
     this.lock(seq);
     // the file's NODE_SEQ is its own counter: the record is copied from the word after it
     if (ciSame) {
@@ -391,7 +392,6 @@ export class ShmWriter {
     } else {
       map.set(src.subarray(rec + L.NODE_SEQ + 4, rec + L.NODE_SIZE), recOff + L.NODE_SEQ + 4);
       if (ciBytes) map.set(src.subarray(tableAt + cis, tableAt + cis + ciBytes), cis);
-      this.cpuinfoGens.set(recOff, gen);
     }
     if (cpuBytes) map.set(src.subarray(tableAt + cpus, tableAt + cpus + cpuBytes), cpus);
     if (ifBytes) map.set(src.subarray(tableAt + ifs, tableAt + ifs + ifBytes), ifs);
@@ -408,13 +408,12 @@ export class ShmWriter {
   }
   private viewOf: Uint8Array | null = null;
   private view: DataView | null = null;
-  /** NODE_CPUINFO_GEN of each record (by offset) when its cpuinfo was last copied into this file */
-  private readonly cpuinfoGens = new Map<number, number>();
 
   /** Makes the sequence word at index i odd (writing), mending one left odd by a killed collector. */
   private lock(i: number): void {
     // odd here means a collector was killed mid-write: we are the only writer, so make it even
-    if (Atomics.load(this.words, i) & 1) Atomics.add(this.words, i, 1);
+    // (and, the only writer, we read our own word without an atomic)
+    if (this.words[i] & 1) Atomics.add(this.words, i, 1);
     // the RMW Atomics order the plain copies between them, on weakly ordered CPUs too
     Atomics.add(this.words, i, 1);
   }
