@@ -102,8 +102,12 @@ export function covers(k: Key, node: number): boolean {
 export class Hmac {
   /** K xor ipad, then the message */
   private inner = Buffer.alloc(64 + 2048);
-  /** inner's first 64 + n bytes at [n]: one view per datagram length, not one per datagram */
-  private views: Buffer[] = [];
+  /**
+   * inner's first 64 + n bytes at [n]: one view per datagram length, not one per datagram.
+   * Made at its full length: an empty array written at [900] turns sparse, and every read
+   * of it then takes V8's slow keyed path
+   */
+  private views: Array<Buffer | undefined> = new Array(this.inner.length - 63);
   /** K xor opad, then the inner hash */
   private readonly outer = Buffer.alloc(64 + 32);
 
@@ -123,13 +127,16 @@ export class Hmac {
       const bigger = Buffer.alloc(64 + len);
       this.inner.copy(bigger, 0, 0, 64);
       this.inner = bigger;
-      this.views = [];
+      this.views = new Array(bigger.length - 63);
     }
     this.inner.set(len === data.length ? data : data.subarray(0, len), 64);
     let v = this.views[len];
     if (v === undefined) v = this.views[len] = this.inner.subarray(0, 64 + len);
-    this.outer.write(hash("sha256", v, "binary"), 64, 32, "latin1");
-    return hash("sha256", this.outer, "binary");
+    // the inner hash into the outer message byte by byte: Buffer.write is a call into C++
+    const h = hash("sha256", v, "binary");
+    const outer = this.outer;
+    for (let i = 0; i < 32; i++) outer[64 + i] = h.charCodeAt(i);
+    return hash("sha256", outer, "binary");
   }
 
   /** The 32-byte tag of data. */
@@ -156,10 +163,16 @@ export class Hmac {
 /** Each key's Hmac and verify()'s answer for it, made at first use and shared. */
 const perKey = new WeakMap<Key, { mac: Hmac; ok: { reason: number; key: Key | null } }>();
 function macOf(key: Key): { mac: Hmac; ok: { reason: number; key: Key | null } } {
+  // a cluster signs with one key for long: the last one answers without a WeakMap lookup
+  if (key === lastKey) return lastMac!;
   let m = perKey.get(key);
   if (!m) perKey.set(key, (m = { mac: new Hmac(key.secret), ok: Object.freeze({ reason: 0, key }) }));
+  lastKey = key;
+  lastMac = m;
   return m;
 }
+let lastKey: Key | null = null;
+let lastMac: { mac: Hmac; ok: { reason: number; key: Key | null } } | null = null;
 
 /** verify()'s answer with --auth off, shared: nothing is allocated per datagram. */
 const UNCHECKED: { reason: number; key: Key | null } = Object.freeze({ reason: 0, key: null });
