@@ -19,8 +19,9 @@ import { WIDENED_NOTE } from "../tests/helpers/widen";
 import type { GeneratorCommand, GeneratorReply } from "./ingest-generator";
 import type { ReaderCommand, ReaderReply } from "./ingest-reader";
 import type { ReceiverCommand, ReceiverReply } from "./ingest-receiver";
+import { PerfDiff, perfDiff, perfLines, perfUsable, recordCore0 } from "./perfdiff";
 
-const USAGE = `usage: npm run bench:ingest -- [--quick] [--nodes LIST] [--seconds S] [--rates LIST] [--auth required|off] [--cpu-prof]
+const USAGE = `usage: npm run bench:ingest -- [--quick] [--nodes LIST] [--seconds S] [--rates LIST] [--auth required|off] [--cpu-prof] [--trace-gc] [--perf]
   --quick        short steps and a coarse search (a smoke run, not figures)
   --nodes LIST   node counts, comma-separated (default 1000,10000,25000)
   --seconds S    length of each step (default 10, 2 with --quick)
@@ -30,7 +31,10 @@ const USAGE = `usage: npm run bench:ingest -- [--quick] [--nodes LIST] [--second
   --cpu-prof     run recvstats under node --cpu-prof (profiles in build/bench/ingest-profile/) and print
                  its functions by self time (the profiler's own cost is in the figures of such a run)
   --trace-gc     run recvstats under node --trace-gc (its log in build/bench/ingest-gc-N.log) and print its
-                 collections by kind: how many, and their pauses (mean, max)`;
+                 collections by kind: how many, and their pauses (mean, max)
+  --perf         with --rates: Linux perf samples core 0 in the middle of the bare receiver's step and of
+                 recvstats' at each rate (both under node --perf-basic-prof) and prints, per update, what
+                 recvstats spends in each function beyond the bare receiver (root; build/bench/perf/)`;
 
 interface Args {
   quick: boolean;
@@ -39,12 +43,13 @@ interface Args {
   auth: boolean;
   cpuProf: boolean;
   traceGc: boolean;
+  perf: boolean;
   rates: number[] | null;
 }
 
 /** The command line; unknown options are refused by name. */
 function parseArgs(argv: string[]): Args {
-  const a: Args = { quick: false, nodes: [1000, 10_000, 25_000], seconds: 0, auth: false, cpuProf: false, traceGc: false, rates: null };
+  const a: Args = { quick: false, nodes: [1000, 10_000, 25_000], seconds: 0, auth: false, cpuProf: false, traceGc: false, perf: false, rates: null };
   for (let i = 0; i < argv.length; i++) {
     const [opt, inline] = argv[i].startsWith("--") && argv[i].includes("=") ? argv[i].split("=", 2) : [argv[i], undefined];
     const value = (): string => {
@@ -55,6 +60,7 @@ function parseArgs(argv: string[]): Args {
     if (opt === "--quick") a.quick = true;
     else if (opt === "--cpu-prof") a.cpuProf = true;
     else if (opt === "--trace-gc") a.traceGc = true;
+    else if (opt === "--perf") a.perf = true;
     else if (opt === "--rates") {
       a.rates = value().split(",").map(Number);
       if (a.rates.some((r) => !Number.isInteger(r) || r < 1 || r > 10_000_000)) throw new Error("--rates: node updates/s, 1 to 10000000");
@@ -75,6 +81,8 @@ function parseArgs(argv: string[]): Args {
     } else throw new Error(`unknown option ${opt}`);
   }
   if (!a.seconds) a.seconds = a.quick ? 2 : 10;
+  if (a.perf && !a.rates) throw new Error("--perf compares steps at the same rate: give --rates");
+  if (a.perf && a.seconds < 4) throw new Error("--perf needs steps of 4 s or more (--seconds)");
   return a;
 }
 
@@ -106,6 +114,11 @@ const PRECISION = args.quick ? 1.3 : 1.1;
 const MAX_STEPS = args.quick ? 5 : 10;
 /** Where each search starts (node updates/s), doubling from there until loss. */
 const START_RATE = 4000;
+/** --perf: node writes /tmp/perf-PID.map, perf's names for JIT code and the WASM core. */
+const PERF_FLAGS = ["--perf-basic-prof"];
+const PERF_DIR = join(ROOT, "build/bench/perf");
+/** --perf: samples core 0 over the middle of a step (its first second and last second left out). */
+const perfDuring = (label: string): Promise<void> => recordCore0(join(PERF_DIR, `${label}.data`), 1, args.seconds - 2);
 const CLK_TCK = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -134,8 +147,8 @@ class Worker<C, R extends { cmd: string }> {
   private readonly inbox: R[] = [];
   private waiting: (() => void) | null = null;
 
-  constructor(script: string, core: number) {
-    const argv = ["-c", String(core), process.execPath, join(__dirname, script)];
+  constructor(script: string, core: number, nodeFlags: string[] = []) {
+    const argv = ["-c", String(core), process.execPath, ...nodeFlags, join(__dirname, script)];
     this.child = spawn("taskset", argv, { stdio: ["ignore", "inherit", "inherit", "ipc"] });
     this.child.on("message", (m: R) => {
       this.inbox.push(m);
@@ -545,7 +558,14 @@ async function main(): Promise<void> {
     // --- the ceiling: a bare node:dgram receiver on core 0, same generator, same datagrams, same rates
     const ceilingNodes = args.nodes.includes(10_000) ? 10_000 : args.nodes[0];
     const barePort = await freePortPair();
-    const recv = new Worker<ReceiverCommand, ReceiverReply>("ingest-receiver.js", 0);
+    if (args.perf) {
+      const why = perfUsable();
+      if (why) throw new Error(`--perf: ${why}`);
+      rmSync(PERF_DIR, { recursive: true, force: true });
+      mkdirSync(PERF_DIR, { recursive: true });
+    }
+    let rsPerfPid = 0;
+    const recv = new Worker<ReceiverCommand, ReceiverReply>("ingest-receiver.js", 0, args.perf ? PERF_FLAGS : []);
     children.push(() => recv.stop({ cmd: "exit" }));
     const listening = await recv.ask({ cmd: "listen", port: barePort, rcvbuf: RCVBUF }, "listening");
     gen.send({ cmd: "nodes", nodes: ceilingNodes });
@@ -559,7 +579,9 @@ async function main(): Promise<void> {
       const watch = new CoreWatch(recv.pid);
       const drops0 = kernelDrops(barePort) ?? 0;
       const cpu0 = cpuUs(recv.pid);
+      const sampled = args.perf && rate ? perfDuring(`bare-${rate}`) : null;
       const done = await gen.ask({ cmd: "step", port: barePort, rate, seconds: args.seconds, count: 0, full: false, sign: false }, "done");
+      await sampled;
       let c1 = await recv.ask({ cmd: "count" }, "count");
       for (const until = Date.now() + DRAIN_MS; c1.datagrams - c0.datagrams < done.datagrams && Date.now() < until; ) {
         await sleep(100);
@@ -635,7 +657,7 @@ async function main(): Promise<void> {
       // --trace-gc writes to stdout, which goes to the log file
       const gcLog = join(ROOT, "build/bench", `ingest-gc${args.auth ? "-auth" : ""}-${N}.log`);
       const out = args.traceGc ? openSync(gcLog, "w") : "ignore";
-      const rs = spawn("taskset", ["-c", "0", process.execPath, ...prof, ...(args.traceGc ? ["--trace-gc"] : []), ...(process.env.RS_FLAGS ? process.env.RS_FLAGS.split(" ") : []), bundle("recvstats"), ...argv], {
+      const rs = spawn("taskset", ["-c", "0", process.execPath, ...prof, ...(args.traceGc ? ["--trace-gc"] : []), ...(args.perf ? PERF_FLAGS : []), bundle("recvstats"), ...argv], {
         stdio: ["ignore", out, "pipe"],
       });
       if (typeof out === "number") closeSync(out);
@@ -657,6 +679,7 @@ async function main(): Promise<void> {
         await sleep(50);
       }
       const pid = rs.pid!;
+      if (N === ceilingNodes) rsPerfPid = pid;
       rcvbufGranted = rcvbufOf(port);
       const reader = ShmReader.open(shm);
       gen.send({ cmd: "nodes", nodes: N });
@@ -684,7 +707,9 @@ async function main(): Promise<void> {
         const pub0 = published(reader, N).updates;
         lat.send({ cmd: "start" });
         const steady = phase === "latency";
+        const sampled = args.perf && N === ceilingNodes && phase === "search" ? perfDuring(`recvstats-${rate}`) : null;
         const done = await gen.ask({ cmd: "step", port, rate, seconds: args.seconds, count: 0, full: false, sign: args.auth, steady }, "done");
+        await sampled;
         // the backlog in the socket drains: wait until every update is visible, or nothing more comes
         let pub = published(reader, N).updates;
         for (const until = Date.now() + DRAIN_MS; pub - pub0 < done.updates && Date.now() < until; ) {
@@ -788,6 +813,20 @@ async function main(): Promise<void> {
     await gen.stop({ cmd: "exit" });
     children.length = 0;
 
+    // --- --perf: recvstats' own work by function, against the bare receiver at the same rate
+    const perfDiffs: PerfDiff[] = [];
+    if (args.perf) {
+      for (const rate of args.rates ?? []) {
+        const bareFile = join(PERF_DIR, `bare-${rate}.data`);
+        const rsFile = join(PERF_DIR, `recvstats-${rate}.data`);
+        if (!existsSync(bareFile) || !existsSync(rsFile) || !rsPerfPid) continue;
+        const d = perfDiff(rate, args.seconds - 2, bareFile, recv.pid, rsFile, rsPerfPid);
+        perfDiffs.push(d);
+        console.log("\n" + perfLines(d).join("\n"));
+      }
+      for (const pid of [recv.pid, rsPerfPid]) rmSync(`/tmp/perf-${pid}.map`, { force: true });
+    }
+
     // --- the figures and the targets
     const maxZero = best.get(ceilingNodes) ?? 0;
     const bestRow = rows.filter((r) => r.nodes === ceilingNodes && r.zero_loss).sort((a, b) => b.offered_updates_s - a.offered_updates_s)[0];
@@ -854,6 +893,7 @@ async function main(): Promise<void> {
       step_seconds: args.seconds,
       quick: args.quick,
       cpu_prof: args.cpuProf,
+      perf: args.perf ? perfDiffs.map((d) => ({ ...d, top: d.top.map(rounded) })) : undefined,
       rates_given: args.rates,
       recvstats_bundle_sha256: hashAtStart,
       shm_on_tmpfs: statfsSync(shmDirs.dir).type === TMPFS,
@@ -880,7 +920,7 @@ async function main(): Promise<void> {
     const dir = join(ROOT, "build/bench");
     mkdirSync(dir, { recursive: true });
     // a profiled run's figures carry the profiler's cost, fixed rates are no search: they never replace the plain ones
-    const file = `ingest${args.auth ? "-auth" : ""}${args.rates ? "-rates" : ""}${args.cpuProf ? "-cpuprof" : ""}.json`;
+    const file = `ingest${args.auth ? "-auth" : ""}${args.rates ? "-rates" : ""}${args.cpuProf ? "-cpuprof" : ""}${args.perf ? "-perf" : ""}.json`;
     writeFileSync(join(dir, file), JSON.stringify(out, null, 2) + "\n");
     console.log(`wrote build/bench/${file}`);
   } finally {
