@@ -150,7 +150,8 @@ class Worker<C, R extends { cmd: string }> {
 
   constructor(script: string, core: number, nodeFlags: string[] = []) {
     const argv = ["-c", String(core), process.execPath, ...nodeFlags, join(__dirname, script)];
-    this.child = spawn("taskset", argv, { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    // (with node flags, in PERF_DIR: --perf-basic-prof also writes V8's log into the working directory)
+    this.child = spawn("taskset", argv, { stdio: ["ignore", "inherit", "inherit", "ipc"], cwd: nodeFlags.length ? PERF_DIR : undefined });
     this.child.on("message", (m: R) => {
       this.inbox.push(m);
       this.waiting?.();
@@ -668,6 +669,7 @@ async function main(): Promise<void> {
       const out = args.traceGc ? openSync(gcLog, "w") : "ignore";
       const rs = spawn("taskset", ["-c", "0", process.execPath, ...prof, ...(args.traceGc ? ["--trace-gc"] : []), ...(args.perf ? PERF_FLAGS : []), bundle("recvstats"), ...argv], {
         stdio: ["ignore", out, "pipe"],
+        cwd: args.perf ? PERF_DIR : undefined, // (V8's log of --perf-basic-prof goes there)
       });
       if (typeof out === "number") closeSync(out);
       running.add(rs);
