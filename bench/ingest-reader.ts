@@ -6,7 +6,7 @@
 
 import { setImmediate as yieldLoop } from "node:timers/promises";
 import { ShmReader } from "../src/shm";
-import { now, percentile } from "./latency";
+import { now, summarize } from "./latency";
 
 /** Messages from bench/ingest.ts. */
 export type ReaderCommand = { cmd: "open"; dir: string; sample: number[] } | { cmd: "start" } | { cmd: "stop" } | { cmd: "exit" };
@@ -62,25 +62,20 @@ let pollDone: Promise<void> = Promise.resolve();
 /** Asked for by "stop": the next pass sends what was recorded. */
 let stopAsked = false;
 
-type Record = { lat: number[]; passes: number; busyMs: number; maxGapMs: number; gaveUp: number; slow: Set<number>; slowToReceive: number[] };
-const fresh = (): Record => ({ lat: [], passes: 0, busyMs: 0, maxGapMs: 0, gaveUp: 0, slow: new Set(), slowToReceive: [] });
+type Recording = { lat: number[]; passes: number; busyMs: number; maxGapMs: number; gaveUp: number; slow: Set<number>; slowToReceive: number[] };
+const fresh = (): Recording => ({ lat: [], passes: 0, busyMs: 0, maxGapMs: 0, gaveUp: 0, slow: new Set(), slowToReceive: [] });
 
 /** Sends what rec holds as the "latency" answer. */
-function report(rec: Record): void {
-  const sorted = Float64Array.from(rec.lat).sort();
+function report(rec: Recording): void {
   reply({
     cmd: "latency",
-    count: sorted.length,
-    p50: percentile(sorted, 0.5),
-    p99: percentile(sorted, 0.99),
-    max: sorted.length ? sorted[sorted.length - 1] : null,
+    ...summarize(rec.lat),
     passes: rec.passes,
     passMs: rec.passes ? rec.busyMs / rec.passes : 0,
     maxGapMs: rec.maxGapMs,
     gaveUp: rec.gaveUp,
-    over5: rec.lat.filter((x) => x > 5).length,
     slowWindows: rec.slow.size,
-    over5ToReceiveMs: percentile(Float64Array.from(rec.slowToReceive).sort(), 0.5),
+    over5ToReceiveMs: summarize(rec.slowToReceive).p50,
   });
 }
 

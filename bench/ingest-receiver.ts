@@ -4,7 +4,7 @@
 // `npm run bench:sendstats`. A child process, driven over the IPC channel.
 
 import dgram from "node:dgram";
-import { now, percentile } from "./latency";
+import { LatencySummary, now, summarize } from "./latency";
 
 /** Messages from the benchmark. sendTimeAt: record each datagram's latency (see below). */
 export type ReceiverCommand = { cmd: "listen"; port: number; rcvbuf: number; sendTimeAt?: number } | { cmd: "count" } | { cmd: "latency" } | { cmd: "exit" };
@@ -12,7 +12,7 @@ export type ReceiverCommand = { cmd: "listen"; port: number; rcvbuf: number; sen
 export type ReceiverReply =
   | { cmd: "listening"; rcvbufGranted: number }
   | { cmd: "count"; datagrams: number; bytes: number }
-  | { cmd: "latency"; count: number; p50: number | null; p99: number | null; max: number | null; over5: number; slowWindows: number };
+  | ({ cmd: "latency"; slowWindows: number } & LatencySummary);
 
 if (!process.send) {
   console.error("ingest-receiver: run by bench/ingest.ts or bench/sendstats.ts, not by hand");
@@ -65,10 +65,7 @@ process.on("message", (m: ReceiverCommand) => {
     reply({ cmd: "count", datagrams, bytes });
   } else if (m.cmd === "latency") {
     // the latencies since the last ask, then a fresh start
-    const sorted = (lat ?? new Float64Array(0)).slice(0, latCount).sort();
-    let over5 = 0;
-    for (let i = sorted.length - 1; i >= 0 && sorted[i] > 5; i--) over5++;
-    reply({ cmd: "latency", count: sorted.length, p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), max: sorted.length ? sorted[sorted.length - 1] : null, over5, slowWindows: slow.size });
+    reply({ cmd: "latency", ...summarize((lat ?? new Float64Array(0)).subarray(0, latCount)), slowWindows: slow.size });
     latCount = 0;
     slow.clear();
   } else if (m.cmd === "exit") {

@@ -115,9 +115,12 @@ const PRECISION = args.quick ? 1.3 : 1.1;
 const MAX_STEPS = args.quick ? 5 : 10;
 /** Where each search starts (node updates/s), doubling from there until loss. */
 const START_RATE = 4000;
-/** --perf: node writes /tmp/perf-PID.map, perf's names for JIT code and the WASM core. */
-const PERF_FLAGS = ["--perf-basic-prof"];
 const PERF_DIR = join(ROOT, "build/bench/perf");
+/**
+ * --perf: how node runs a profiled process. It writes /tmp/perf-PID.map, perf's names for JIT
+ * code and the WASM core, and V8's log into its working directory, which is PERF_DIR.
+ */
+const PERF_NODE: NodeRun = { flags: ["--perf-basic-prof"], cwd: PERF_DIR };
 /** --perf: samples core 0 over the middle of a step (its first second and last second left out). */
 const perfDuring = (label: string): Promise<void> => recordCore0(join(PERF_DIR, `${label}.data`), 1, args.seconds - 2);
 const CLK_TCK = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
@@ -142,16 +145,21 @@ process.on("exit", () => {
   if (rmemRestore !== null) writeFileSync(RMEM_MAX, rmemRestore);
 });
 
+/** Node's flags for a child process, and its working directory. */
+interface NodeRun {
+  flags: string[];
+  cwd?: string;
+}
+
 /** A child process pinned to core, spoken to over its IPC channel. */
 class Worker<C, R extends { cmd: string }> {
   readonly child: ChildProcess;
   private readonly inbox: R[] = [];
   private waiting: (() => void) | null = null;
 
-  constructor(script: string, core: number, nodeFlags: string[] = []) {
-    const argv = ["-c", String(core), process.execPath, ...nodeFlags, join(__dirname, script)];
-    // (with node flags, in PERF_DIR: --perf-basic-prof also writes V8's log into the working directory)
-    this.child = spawn("taskset", argv, { stdio: ["ignore", "inherit", "inherit", "ipc"], cwd: nodeFlags.length ? PERF_DIR : undefined });
+  constructor(script: string, core: number, node: NodeRun = { flags: [] }) {
+    const argv = ["-c", String(core), process.execPath, ...node.flags, join(__dirname, script)];
+    this.child = spawn("taskset", argv, { stdio: ["ignore", "inherit", "inherit", "ipc"], cwd: node.cwd });
     this.child.on("message", (m: R) => {
       this.inbox.push(m);
       this.waiting?.();
@@ -206,7 +214,7 @@ function cpuUs(pid: number): number {
   return c.user + c.sys;
 }
 
-/** utime and stime of process pid, µs. */
+/** utime and stime of process pid, µs, and its major page faults. */
 function cpuSplitUs(pid: number): { user: number; sys: number; majflt: number } {
   const s = readFileSync(`/proc/${pid}/stat`, "latin1");
   const f = s.slice(s.lastIndexOf(")") + 2).split(" "); // f[0] is field 3 (state)
@@ -569,7 +577,7 @@ async function main(): Promise<void> {
       mkdirSync(PERF_DIR, { recursive: true });
     }
     let rsPerfPid = 0;
-    const recv = new Worker<ReceiverCommand, ReceiverReply>("ingest-receiver.js", 0, args.perf ? PERF_FLAGS : []);
+    const recv = new Worker<ReceiverCommand, ReceiverReply>("ingest-receiver.js", 0, args.perf ? PERF_NODE : undefined);
     children.push(() => recv.stop({ cmd: "exit" }));
     const listening = await recv.ask({ cmd: "listen", port: barePort, rcvbuf: RCVBUF }, "listening");
     gen.send({ cmd: "nodes", nodes: ceilingNodes });
@@ -667,9 +675,9 @@ async function main(): Promise<void> {
       // --trace-gc writes to stdout, which goes to the log file
       const gcLog = join(ROOT, "build/bench", `ingest-gc${signed ? "-auth" : ""}-${N}.log`);
       const out = args.traceGc ? openSync(gcLog, "w") : "ignore";
-      const rs = spawn("taskset", ["-c", "0", process.execPath, ...prof, ...(args.traceGc ? ["--trace-gc"] : []), ...(args.perf ? PERF_FLAGS : []), bundle("recvstats"), ...argv], {
+      const rs = spawn("taskset", ["-c", "0", process.execPath, ...prof, ...(args.traceGc ? ["--trace-gc"] : []), ...(args.perf ? PERF_NODE.flags : []), bundle("recvstats"), ...argv], {
         stdio: ["ignore", out, "pipe"],
-        cwd: args.perf ? PERF_DIR : undefined, // (V8's log of --perf-basic-prof goes there)
+        cwd: args.perf ? PERF_NODE.cwd : undefined,
       });
       if (typeof out === "number") closeSync(out);
       running.add(rs);

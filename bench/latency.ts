@@ -8,5 +8,22 @@
 export const now = (): number => performance.timeOrigin + performance.now();
 
 /** The p-quantile (0..1) of ascending values, by rank; null when there are none. */
-export const percentile = (sorted: Float64Array, p: number): number | null =>
+const percentile = (sorted: Float64Array, p: number): number | null =>
   sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] : null;
+
+/** What the reader and the bare receiver report of their latencies (ms): how many, p50, p99, max, and how many over 5 ms. */
+export interface LatencySummary {
+  count: number;
+  p50: number | null;
+  p99: number | null;
+  max: number | null;
+  over5: number;
+}
+
+/** The summary of latencies (ms, in any order; sorted here). */
+export function summarize(latencies: ArrayLike<number>): LatencySummary {
+  const sorted = Float64Array.from(latencies).sort();
+  let over5 = 0;
+  for (let i = sorted.length - 1; i >= 0 && sorted[i] > 5; i--) over5++;
+  return { count: sorted.length, p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), max: sorted.length ? sorted[sorted.length - 1] : null, over5 };
+}
