@@ -25,6 +25,7 @@ import {
   TABLE_NODE_COUNT, TABLE_NODE_SIZE, TABLE_SEQ, TABLE_USED, TABLE_VERSION, USAGE_NONE, NSTATE_STALE, NSTATE_INVALID,
   EXT_TYPES, TABLE_COUNTERS, COUNTERS, TABLE_FLAGS, NODE_UPDATE_PARTS, NODE_UPDATE_GOT,
 } from "./layout";
+import { copyBytes } from "./bytes";
 import { fbit } from "./fields";
 import { cpuLimit, ifaceLimit } from "./limits";
 import { S_BAD_CALL, S_LIMIT, S_NO_SPACE, S_OK } from "./status";
@@ -226,13 +227,29 @@ function usage(old: usize, now: usize): u32 {
   let dTotal: u64 = 0;
   let dIdle: u64 = 0;
   // guest and guest_nice are already counted in user and nice
-  for (let i: u32 = 0; i <= CPU_COL_STEAL; i++) {
-    if (!(both & (1 << i))) continue;
-    let a = load<u64>(old + CPU_TICKS + (<usize>i << 3));
-    let b = load<u64>(now + CPU_TICKS + (<usize>i << 3));
-    if (b < a) return USAGE_NONE; // counters went back: a reboot, not a rate
-    dTotal += b - a;
-    if (i == CPU_COL_IDLE || i == CPU_COL_IOWAIT) dIdle += b - a;
+  const counted: u32 = (2 << CPU_COL_STEAL) - 1;
+  if ((both & counted) == counted) {
+    // every column given (any kernel since 2.6.33): no branch per column, and one test for
+    // a counter that went back, after the loop
+    let back: bool = false;
+    for (let i: u32 = 0; i <= CPU_COL_STEAL; i++) {
+      let a = load<u64>(old + CPU_TICKS + (<usize>i << 3));
+      let b = load<u64>(now + CPU_TICKS + (<usize>i << 3));
+      back |= b < a;
+      dTotal += b - a;
+    }
+    if (back) return USAGE_NONE; // counters went back: a reboot, not a rate
+    dIdle = load<u64>(now + CPU_TICKS + (CPU_COL_IDLE << 3)) - load<u64>(old + CPU_TICKS + (CPU_COL_IDLE << 3)) +
+      load<u64>(now + CPU_TICKS + (CPU_COL_IOWAIT << 3)) - load<u64>(old + CPU_TICKS + (CPU_COL_IOWAIT << 3));
+  } else {
+    for (let i: u32 = 0; i <= CPU_COL_STEAL; i++) {
+      if (!(both & (1 << i))) continue;
+      let a = load<u64>(old + CPU_TICKS + (<usize>i << 3));
+      let b = load<u64>(now + CPU_TICKS + (<usize>i << 3));
+      if (b < a) return USAGE_NONE; // counters went back: a reboot, not a rate
+      dTotal += b - a;
+      if (i == CPU_COL_IDLE || i == CPU_COL_IOWAIT) dIdle += b - a;
+    }
   }
   if (dTotal == 0) return USAGE_NONE;
   if (dTotal < 0x100000000) {
@@ -251,11 +268,19 @@ function findIndex(base: usize, count: u32, size: u32, hint: u32, key: u32): u32
   return count;
 }
 
+/** Whether the NUL-padded names (IF_NAME_LEN bytes) at a and b are equal: two vector compares, not memory.compare's byte loop. */
+// @ts-ignore: decorator
+@inline function sameName(a: usize, b: usize): bool {
+  if (IF_NAME_LEN != 32) unreachable(); // (folded away: the two vectors below are the whole name)
+  let d = v128.or(v128.xor(v128.load(a), v128.load(b)), v128.xor(v128.load(a, 16), v128.load(b, 16)));
+  return !v128.any_true(d);
+}
+
 /** Index of the interface named like the one at name, trying hint first; count if none. */
 function findIface(base: usize, count: u32, hint: u32, name: usize): u32 {
-  if (hint < count && memory.compare(base + <usize>hint * IF_SIZE + IF_NAME, name, IF_NAME_LEN) == 0) return hint;
+  if (hint < count && sameName(base + <usize>hint * IF_SIZE + IF_NAME, name)) return hint;
   for (let j: u32 = 0; j < count; j++) {
-    if (memory.compare(base + <usize>j * IF_SIZE + IF_NAME, name, IF_NAME_LEN) == 0) return j;
+    if (sameName(base + <usize>j * IF_SIZE + IF_NAME, name)) return j;
   }
   return count;
 }
@@ -302,8 +327,8 @@ function statScalars(r: usize, pr: usize): void {
   if (load<u64>(r + NODE_PRESENT) & fbit(F_CPU_TOTAL)) {
     store<u16>(pr + NODE_CPU_TOTAL + CPU_USAGE, <u16>usage(r + NODE_CPU_TOTAL, pr + NODE_CPU_TOTAL));
   }
-  memory.copy(r + NODE_CPU_TOTAL, pr + NODE_CPU_TOTAL, CPU_SIZE);
-  memory.copy(r + NODE_CTXT, pr + NODE_CTXT, NODE_PROCS_BLOCKED + 4 - NODE_CTXT);
+  copyBytes(r + NODE_CPU_TOTAL, pr + NODE_CPU_TOTAL, CPU_SIZE);
+  copyBytes(r + NODE_CTXT, pr + NODE_CTXT, NODE_PROCS_BLOCKED + 4 - NODE_CTXT);
   copyBits(r, pr, SECMASK_STAT);
 }
 
@@ -407,15 +432,15 @@ function wholeSection(off: u32, pr: usize, sec: u32, mark: u32): bool {
     case SEC_STAT: return wholeStat(off, pr, mark);
     case SEC_NETDEV: return wholeNetDev(off, pr, mark);
     case SEC_MEMINFO:
-      memory.copy(r + NODE_MEM, pr + NODE_MEM, MEM_FIELDS << 3);
+      copyBytes(r + NODE_MEM, pr + NODE_MEM, MEM_FIELDS << 3);
       copyBits(r, pr, SECMASK_MEMINFO);
       break;
     case SEC_LOADAVG:
-      memory.copy(r + NODE_LOAD, pr + NODE_LOAD, NODE_LAST_PID + 4 - NODE_LOAD);
+      copyBytes(r + NODE_LOAD, pr + NODE_LOAD, NODE_LAST_PID + 4 - NODE_LOAD);
       copyBits(r, pr, SECMASK_LOADAVG);
       break;
     case SEC_STATFS:
-      memory.copy(r + NODE_DISK_TOTAL, pr + NODE_DISK_TOTAL, 16);
+      copyBytes(r + NODE_DISK_TOTAL, pr + NODE_DISK_TOTAL, 16);
       copyBits(r, pr, SECMASK_STATFS);
       break;
   }

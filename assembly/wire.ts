@@ -17,6 +17,7 @@
 // its reason counted (R_*). wireApply() then parses each section into the parse record and
 // merges it into the node's record under the record's sequence lock.
 
+import { copyBytes, zeroBytes } from "./bytes";
 import {
   COUNTERS, C_ACCEPTED, C_BAD_SECTIONS, C_CONFLICTS, C_RECEIVED, C_REJECT, C_REORDERED, C_SEQ_GAPS, C_UPDATES,
   F_ADDR, F_ARCH, F_DISK, F_INSTANCE, F_INTERVAL, F_NAME, F_SECTION, F_USER_HZ, MAX_PARTS, NODE_ADDR, NODE_ARCH,
@@ -279,7 +280,7 @@ export function wireApply(node: i32, pr: usize, addr: usize, recvMs: f64, downAf
     store<u16>(r + NODE_UPDATE_SECTIONS, load<u16>(d + W_UPDATE_SECTIONS));
     store<u16>(r + NODE_UPDATE_SPLIT, 0);
     store<u64>(r + NODE_NET_PENDING, 0);
-    memory.fill(r + NODE_PART_BITS, 0, (parts + 7) >> 3);
+    zeroBytes(r + NODE_PART_BITS, (parts + 7) >> 3);
     endWrite(off);
   } else if (uid != load<u32>(r + NODE_UPDATE)) {
     return reject(R_STALE_UPDATE);
@@ -342,9 +343,9 @@ export function wireApply(node: i32, pr: usize, addr: usize, recvMs: f64, downAf
     store<u32>(r + NODE_INTERVAL_MS, load<u32>(d + W_INTERVAL));
     store<u32>(r + NODE_USER_HZ, <u32>load<u16>(d + W_USER_HZ));
     store<u32>(r + NODE_ARCH, <u32>load<u8>(d + W_ARCH));
-    memory.copy(r + NODE_NAME, d + W_HOSTNAME, NODE_NAME_LEN);
+    copyBytes(r + NODE_NAME, d + W_HOSTNAME, NODE_NAME_LEN);
     store<u8>(r + NODE_NAME + NODE_NAME_LEN - 1, 0); // a NUL always ends the name
-    memory.copy(r + NODE_ADDR, addr, 16);
+    copyBytes(r + NODE_ADDR, addr, 16);
     let meta = fbit(F_INSTANCE) | fbit(F_INTERVAL) | fbit(F_USER_HZ) | fbit(F_ARCH) | fbit(F_ADDR);
     if (load<u8>(r + NODE_NAME)) meta |= fbit(F_NAME);
     else store<u64>(r + NODE_PRESENT, load<u64>(r + NODE_PRESENT) & ~fbit(F_NAME));

@@ -3,6 +3,7 @@
 // entities, and the last pid allocated. Missing trailing fields stay absent; extra ones
 // are ignored.
 
+import { zeroBytes } from "../bytes";
 import {
   F_LAST_PID, F_LOAD, F_PROCS_ACTIVE, F_PROCS_TOTAL, F_SECTION, NODE_LAST_PID, NODE_LOAD, NODE_PROCS_ACTIVE, NODE_PROCS_TOTAL, SECMASK_LOADAVG, SEC_LOADAVG,
 } from "../layout";
@@ -32,7 +33,7 @@ function putU32(rec: usize, f: u32, off: u32, v: u64, err: u32, at: usize): void
 export function parseLoadavg(rec: usize, ptr: usize, len: usize): u32 {
   beginParse(ptr);
   clearFields(rec, SECMASK_LOADAVG);
-  memory.fill(rec + NODE_LOAD, 0, NODE_LAST_PID + 4 - NODE_LOAD);
+  zeroBytes(rec + NODE_LOAD, NODE_LAST_PID + 4 - NODE_LOAD);
   setPresent(rec, F_SECTION + SEC_LOADAVG);
   let end = ptr + len;
   let eol = lineEnd(ptr, end);

@@ -3,6 +3,7 @@
 // release) are skipped; a known key's value must be digits followed by the unit "kB" and is
 // stored in bytes. A key that does not appear stays absent, never 0.
 
+import { zeroBytes } from "../bytes";
 import {
   MEM_AVAILABLE, MEM_BUFFERS, MEM_CACHED, MEM_FREE, MEM_SHMEM, MEM_SWAP_CACHED, MEM_SWAP_FREE, MEM_SWAP_TOTAL, MEM_TOTAL, MEM_FIELDS, NODE_MEM, F_MEM, SECMASK_MEMINFO, F_SECTION, SEC_MEMINFO,
 } from "../layout";
@@ -50,7 +51,7 @@ export function memKey(p: usize, n: usize): i32 {
 export function parseMeminfo(rec: usize, ptr: usize, len: usize): u32 {
   beginParse(ptr);
   clearFields(rec, SECMASK_MEMINFO);
-  memory.fill(rec + NODE_MEM, 0, MEM_FIELDS << 3);
+  zeroBytes(rec + NODE_MEM, MEM_FIELDS << 3);
   let end = ptr + len;
   let found = false;
   let p = ptr;

@@ -4,6 +4,7 @@
 // bytes. Counters are u64 (they pass 2^32 on any busy link); fewer than 16 leave the rest
 // absent, more are ignored. Lines without a colon (the headers) are skipped.
 
+import { copyBytes, zeroBytes } from "../bytes";
 import {
   F_SECTION, IF_COUNTERS, IF_COUNTER_COUNT, IF_FAILED, IF_NAME, IF_NAME_FAILED, IF_NAME_LEN, IF_PRESENT, IF_SIZE, MAX_IFACES, NODE_IFS, NODE_STATE, NSTATE_IFS_CUT, PR_IFS, SECMASK_NETDEV, SEC_NETDEV, EXT_COUNT,
 } from "../layout";
@@ -47,14 +48,14 @@ export function parseNetDev(rec: usize, ptr: usize, len: usize): u32 {
       }
       let e = rec + PR_IFS + <usize>n * IF_SIZE;
       n++;
-      memory.fill(e, 0, IF_SIZE);
+      zeroBytes(e, IF_SIZE);
       let name = skipSpace(p, colon);
       let nameLen = colon - name;
       let failed: u32 = 0;
       if (nameLen == 0 || nameLen >= IF_NAME_LEN) {
         fail(name, S_BAD_FIELD);
         failed = IF_NAME_FAILED;
-      } else memory.copy(e + IF_NAME, name, nameLen);
+      } else copyBytes(e + IF_NAME, name, nameLen);
       let present: u32 = 0;
       let fast = digitFields(colon + 1, eol, end, e + IF_COUNTERS, IF_COUNTER_COUNT);
       if (fast >= 0) present = <u32>((<u64>1 << <u64>fast) - 1);

@@ -4,6 +4,7 @@
 // which are ignored), and the ctxt, btime, processes, procs_running and procs_blocked
 // lines. Everything else (an "intr" line of 130 KB is normal) is skipped a vector at a time.
 
+import { zeroBytes } from "../bytes";
 import {
   CPU_AGGREGATE, CPU_COLUMNS, CPU_FAILED, CPU_INDEX, CPU_PRESENT, CPU_SIZE, CPU_TICKS, CPU_USAGE, EXT_COUNT, F_BTIME, F_CPU_TOTAL, F_CTXT, F_PROCESSES, F_PROCS_BLOCKED, F_PROCS_RUNNING, F_SECTION, MAX_CPUS, NODE_BTIME, NODE_CPUS, NODE_CPU_TOTAL, NODE_CTXT, NODE_PROCESSES, NODE_PROCS_BLOCKED, NODE_PROCS_RUNNING, NODE_STATE, NSTATE_CPUS_CUT, PR_CPUS, SECMASK_STAT, SEC_STAT, USAGE_NONE,
 } from "../layout";
@@ -45,6 +46,29 @@ function cpuColumns(e: usize, p: usize, eol: usize, limit: usize): void {
   store<u16>(e + CPU_USAGE, <u16>USAGE_NONE);
 }
 
+/**
+ * Reads a plain "cpuN" line from the N at p (before eol; limit: the input's end) into entry
+ * e in one pass: the number and the tick columns are all space-separated digit runs, which
+ * digitFields reads together, the number into the 8 bytes before CPU_TICKS (CPU_INDEX and the
+ * bits, written after it). False, with nothing to undo, when the line is not plain (the
+ * caller then parses it field by field) or N is too large to be a CPU's.
+ */
+function cpuLine(e: usize, p: usize, eol: usize, limit: usize): bool {
+  if (CPU_TICKS != CPU_INDEX + 8 || CPU_PRESENT + 4 != CPU_TICKS) unreachable(); // (the layout this relies on; folded away)
+  let fields = digitFields(p, eol, limit, e + CPU_TICKS - 8, CPU_COLUMNS + 1);
+  if (fields < 1) return false;
+  let index = load<u64>(e + CPU_TICKS - 8);
+  if (index > 0xfffffffe) return false;
+  let i = <u32>fields - 1;
+  for (let j = i; j < CPU_COLUMNS; j++) store<u64>(e + CPU_TICKS + (<usize>j << 3), 0);
+  if (i < 4) fail(eol, S_BAD_FIELD); // user, nice, system and idle are always printed
+  store<u32>(e + CPU_INDEX, <u32>index);
+  store<u16>(e + CPU_PRESENT, <u16>((<u32>1 << i) - 1));
+  store<u16>(e + CPU_FAILED, 0);
+  store<u16>(e + CPU_USAGE, <u16>USAGE_NONE);
+  return true;
+}
+
 /** Stores the single number of a "key value" line into field f (u64, or u32 when narrow). */
 function scalar(rec: usize, f: u32, off: u32, narrow: bool, p: usize, eol: usize): void {
   p = skipSpace(p, eol);
@@ -69,8 +93,8 @@ function scalar(rec: usize, f: u32, off: u32, narrow: bool, p: usize, eol: usize
 export function parseStat(rec: usize, ptr: usize, len: usize): u32 {
   beginParse(ptr);
   clearFields(rec, SECMASK_STAT);
-  memory.fill(rec + NODE_CPU_TOTAL, 0, CPU_SIZE);
-  memory.fill(rec + NODE_CTXT, 0, NODE_PROCS_BLOCKED + 4 - NODE_CTXT);
+  zeroBytes(rec + NODE_CPU_TOTAL, CPU_SIZE);
+  zeroBytes(rec + NODE_CTXT, NODE_PROCS_BLOCKED + 4 - NODE_CTXT);
   setPresent(rec, F_SECTION + SEC_STAT);
   store<u32>(rec + NODE_STATE, load<u32>(rec + NODE_STATE) & ~NSTATE_CPUS_CUT);
   let end = ptr + len;
@@ -93,6 +117,10 @@ export function parseStat(rec: usize, ptr: usize, len: usize): u32 {
         store<u32>(e + CPU_INDEX, CPU_AGGREGATE);
         cpuColumns(e, k, eol, end);
         setPresent(rec, F_CPU_TOTAL);
+      } else if (n < cpuLimit && isDigit(load<u8>(p + 3)) && cpuLine(rec + PR_CPUS + <usize>n * CPU_SIZE, p + 3, eol, end)) {
+        // the fast path of a plain "cpuN" line: its number and columns read in one pass
+        found = true;
+        n++;
       } else if (isDigit(load<u8>(p + 3)) || load<u8>(p + 3) == 45) {
         found = true;
         let index = tokenU64(p + 3, k);
