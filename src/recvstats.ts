@@ -257,12 +257,14 @@ export class Collector {
     let result: number;
     try {
       if (this.fault && node === this.fault.node && ++this.faultCount === this.fault.nth) core.setFailpoint(node);
+      // a node's datagrams come from one address: converted and copied into the core only when it changes
+      let addr: Uint8Array | null = null;
       if (address !== this.addrOf) {
-        // a node's datagrams come from one address: converted again only when it changes
         mappedAddress(address, this.addr);
         this.addrOf = address;
+        addr = this.addr;
       }
-      result = core.apply(node, this.addr, now, this.o.downAfterMs);
+      result = core.apply(node, addr, now, this.o.downAfterMs);
     } catch (err) {
       this.recover(node, `core trapped on a datagram from ${address}: ${(err as Error).message}`);
       return;
@@ -293,6 +295,7 @@ export class Collector {
       return;
     }
     this.core = fresh;
+    this.addrOf = ""; // the fresh core has no sender's address yet
     fresh.counterAdd(fresh.layout.C_TRAPS);
     this.publishHeader();
     if (fresh.invalidate(node)) this.publishNode(node);

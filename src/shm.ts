@@ -393,8 +393,13 @@ export class ShmWriter {
       map.set(src.subarray(rec + L.NODE_SEQ + 4, rec + L.NODE_SIZE), recOff + L.NODE_SEQ + 4);
       if (ciBytes) map.set(src.subarray(tableAt + cis, tableAt + cis + ciBytes), cis);
     }
-    if (cpuBytes) map.set(src.subarray(tableAt + cpus, tableAt + cpus + cpuBytes), cpus);
-    if (ifBytes) map.set(src.subarray(tableAt + ifs, tableAt + ifs + ifBytes), ifs);
+    // a node's extents are made one after another at its first update, so its interfaces
+    // usually end where its CPUs begin: one copy then, one view and one call fewer
+    if (cpuBytes && ifs + ifBytes === cpus) map.set(src.subarray(tableAt + ifs, tableAt + cpus + cpuBytes), ifs);
+    else {
+      if (cpuBytes) map.set(src.subarray(tableAt + cpus, tableAt + cpus + cpuBytes), cpus);
+      if (ifBytes) map.set(src.subarray(tableAt + ifs, tableAt + ifs + ifBytes), ifs);
+    }
     Atomics.add(this.words, seq, 1); // even: consistent
   }
 

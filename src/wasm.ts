@@ -236,10 +236,12 @@ export class Core {
 
   /**
    * Applies the status datagram last checked to node's record. addr: the sender's address
-   * as 16 bytes (IPv4-mapped). Returns 0, or the rejection reason R_* (counted).
+   * as 16 bytes (IPv4-mapped), or null for the one given last (a collector's datagrams come
+   * from few addresses: it copies one in only when it changes). Returns 0, or the rejection
+   * reason R_* (counted).
    */
-  apply(node: number, addr: Uint8Array, recvMs: number, downAfterMs: number): number {
-    this.memory().set(addr, this.x.addrPtr());
+  apply(node: number, addr: Uint8Array | null, recvMs: number, downAfterMs: number): number {
+    if (addr) this.memory().set(addr, this.x.addrPtr());
     return this.x.apply(node, recvMs, downAfterMs);
   }
 
