@@ -521,6 +521,8 @@ test("a trap in the core loses no node: the node being written is marked invalid
   assert.equal(reader.node(1)!.up, true);
   await once(2, "kvm-x86_64-2cpu-linux6.18"); // the failpoint is spent: node 2 is valid again
   await waitFor("node 2 up again", () => (reader.node(2)?.up ? true : undefined));
+  // the fresh core was given the sender's address, though it is the one the old core had last
+  assert.equal(reader.node(2)!.addr, "127.0.0.1");
   reader.close();
   await recv.stop();
   t.remove();
