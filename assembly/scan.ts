@@ -163,21 +163,26 @@ export function fieldU64(p: usize, e: usize): u64 {
   return v;
 }
 
+/** Where the last digitFields call stopped: the first '\n' in [p, e), or e when there is none. */
+export let fieldsEnd: usize = 0;
+
 /**
  * The fast path of the counter lines (stat's cpu lines, net/dev's interfaces): reads the
- * space-separated fields of [p, e) as u64s into dst (8 bytes each, at most max of them) and
- * returns how many, or -1 when the line is not plain (a byte other than a digit or a space,
- * or a field of 20 digits or more, which could overflow): the caller then parses it field by
- * field, with the exact failures. Reading one field after another makes each field's end the
- * start of the next search, a chain of dependent steps; here a vector compare finds every
- * digit run of 64 bytes at once and the fields are converted independently, several at a
- * time. Loads stop before limit (the end of the section, which may lie past e): a window
- * that would cross it is taken from a copy.
+ * space-separated fields of [p, e), up to the first '\n' (fieldsEnd), as u64s into dst (8
+ * bytes each, at most max of them) and returns how many, or -1 when the line is not plain (a
+ * byte other than a digit or a space, or a field of 20 digits or more, which could
+ * overflow): the caller then parses it field by field, with the exact failures. Reading one
+ * field after another makes each field's end the start of the next search, a chain of
+ * dependent steps; here a vector compare finds every digit run of 64 bytes at once and the
+ * fields are converted independently, several at a time. Given the end of the input as e, it
+ * finds the line's end in the same pass. Loads stop before limit (the end of the section,
+ * which may lie past e): a window that would cross it is taken from a copy.
  */
 export function digitFields(p: usize, e: usize, limit: usize, dst: usize, max: u32): i32 {
   const zero = i8x16.splat(48);
   const ten = i8x16.splat(10);
   const space = i8x16.splat(32);
+  const newline = i8x16.splat(10);
   let n: u32 = 0;
   let pending: usize = 0; // the start of a run that a window boundary cut
   let carry: u64 = 0; // 1 if the previous window ended in a digit
@@ -186,6 +191,7 @@ export function digitFields(p: usize, e: usize, limit: usize, dst: usize, max: u
     let w = min<usize>(e - base, 64);
     let digits: u64 = 0;
     let spaces: u64 = 0;
+    let newlines: u64 = 0;
     for (let j: usize = 0; j < w; j += 16) {
       let q = base + j;
       let v: v128;
@@ -197,8 +203,16 @@ export function digitFields(p: usize, e: usize, limit: usize, dst: usize, max: u
       }
       digits |= <u64>i8x16.bitmask(i8x16.lt_u(i8x16.sub(v, zero), ten)) << (<u64>j);
       spaces |= <u64>i8x16.bitmask(i8x16.eq(v, space)) << (<u64>j);
+      newlines |= <u64>i8x16.bitmask(i8x16.eq(v, newline)) << (<u64>j);
     }
     let valid: u64 = w == 64 ? <u64>-1 : (<u64>1 << <u64>w) - 1;
+    newlines &= valid;
+    if (newlines) {
+      // the line ends in this window: what follows its '\n' is not looked at
+      w = <usize>ctz<u64>(newlines);
+      valid = (<u64>1 << <u64>w) - 1;
+      e = base + w;
+    }
     digits &= valid;
     if ((digits | (spaces & valid)) != valid) return -1;
     let before = (digits << 1) | carry; // bit i: the byte before byte i is a digit
@@ -233,6 +247,7 @@ export function digitFields(p: usize, e: usize, limit: usize, dst: usize, max: u
     carry = w == 64 ? digits >> 63 : 0;
     base += w;
   }
+  fieldsEnd = e;
   if (pending) {
     // a run to the end of the line
     if (e - pending >= 20) return -1;

@@ -10,7 +10,7 @@ import {
 } from "../layout";
 import { clearFields, setFailed, setPresent } from "../fields";
 import { cpuLimit } from "../limits";
-import { beginParse, digitFields, fail, fieldU64, isDigit, keyEq, lineEnd, numEnd, numError, parseStatus, skipSpace, tokenEnd, tokenU64 } from "../scan";
+import { beginParse, digitFields, fail, fieldsEnd, fieldU64, isDigit, keyEq, lineEnd, numEnd, numError, parseStatus, skipSpace, tokenEnd, tokenU64 } from "../scan";
 import { S_BAD_FIELD, S_EMPTY, S_LIMIT, S_OVERFLOW, S_TRUNCATED } from "../status";
 
 /** Parses the tick columns [p, eol) of a cpu line into entry e (index already set); limit: the input's end. */
@@ -47,16 +47,18 @@ function cpuColumns(e: usize, p: usize, eol: usize, limit: usize): void {
 }
 
 /**
- * Reads a plain "cpuN" line from the N at p (before eol; limit: the input's end) into entry
- * e in one pass: the number and the tick columns are all space-separated digit runs, which
- * digitFields reads together, the number into the 8 bytes before CPU_TICKS (CPU_INDEX and the
- * bits, written after it). False, with nothing to undo, when the line is not plain (the
- * caller then parses it field by field) or N is too large to be a CPU's.
+ * Reads a plain "cpuN" line from its N at p (end: the input's end) into entry e in one
+ * pass: the number and the tick columns are all space-separated digit runs, which
+ * digitFields reads together (the number into the 8 bytes before CPU_TICKS, CPU_INDEX and
+ * the bits, written after it), finding the line's end (fieldsEnd) on the way. False, with
+ * nothing to undo, when the line is not plain (the caller then parses it field by field), has
+ * no '\n' (a last line, maybe cut short), or N is too large to be a CPU's.
  */
-function cpuLine(e: usize, p: usize, eol: usize, limit: usize): bool {
+function cpuLine(e: usize, p: usize, end: usize): bool {
   if (CPU_TICKS != CPU_INDEX + 8 || CPU_PRESENT + 4 != CPU_TICKS) unreachable(); // (the layout this relies on; folded away)
-  let fields = digitFields(p, eol, limit, e + CPU_TICKS - 8, CPU_COLUMNS + 1);
-  if (fields < 1) return false;
+  let fields = digitFields(p, end, end, e + CPU_TICKS - 8, CPU_COLUMNS + 1);
+  let eol = fieldsEnd;
+  if (fields < 1 || eol == end) return false;
   let index = load<u64>(e + CPU_TICKS - 8);
   if (index > 0xfffffffe) return false;
   let i = <u32>fields - 1;
@@ -102,6 +104,16 @@ export function parseStat(rec: usize, ptr: usize, len: usize): u32 {
   let found = false;
   let p = ptr;
   while (p < end) {
+    // most of the file: a plain "cpuN" line, read in one pass that also finds its end
+    if (
+      n < cpuLimit && end - p > 4 && load<u8>(p) == 99 && load<u8>(p + 1) == 112 && load<u8>(p + 2) == 117 &&
+      isDigit(load<u8>(p + 3)) && cpuLine(rec + PR_CPUS + <usize>n * CPU_SIZE, p + 3, end)
+    ) {
+      found = true;
+      n++;
+      p = fieldsEnd + 1;
+      continue;
+    }
     let eol = lineEnd(p, end);
     if (eol == end) {
       fail(p, S_TRUNCATED);
@@ -117,10 +129,6 @@ export function parseStat(rec: usize, ptr: usize, len: usize): u32 {
         store<u32>(e + CPU_INDEX, CPU_AGGREGATE);
         cpuColumns(e, k, eol, end);
         setPresent(rec, F_CPU_TOTAL);
-      } else if (n < cpuLimit && isDigit(load<u8>(p + 3)) && cpuLine(rec + PR_CPUS + <usize>n * CPU_SIZE, p + 3, eol, end)) {
-        // the fast path of a plain "cpuN" line: its number and columns read in one pass
-        found = true;
-        n++;
       } else if (isDigit(load<u8>(p + 3)) || load<u8>(p + 3) == 45) {
         found = true;
         let index = tokenU64(p + 3, k);

@@ -3,7 +3,7 @@
 // reported rather than wrapped, fixed-point decimals, and the errno-style parse outcome.
 
 import {
-  beginParse, digitFields, fail, findColon, keyEq, lastColon, lineEnd, numEnd, numError, parseFailAt, parseStatus, readFixed,
+  beginParse, digitFields, fail, fieldsEnd, findColon, keyEq, lastColon, lineEnd, numEnd, numError, parseFailAt, parseStatus, readFixed,
   readU64, skipSpace, tokenEnd, tokenU64, trimEnd,
 } from "../../assembly/scan";
 import { NO_FAIL, S_BAD_FIELD, S_OVERFLOW } from "../../assembly/status";
@@ -269,6 +269,33 @@ describe("digitFields (the vector path of counter lines)", () => {
     expect(field(3)).toBe(0xeeeeeeeeeeeeeeee);
     p = at("1 2 3 4 x");
     expect(digitFields(p, p + 9, p + 9, OUT, 3)).toBe(-1);
+  });
+
+  it("stops at the first newline, and says where (fieldsEnd)", () => {
+    // given the input's end, it finds the line's end in the same pass: within the first
+    // window, at a window's edge (a run cut there ends at it), and after several windows
+    let p = at("1 22 333\n4 5\n");
+    expect(digitFields(p, p + 13, p + 13, OUT, 16)).toBe(3);
+    expect(field(2)).toBe(333);
+    expect(fieldsEnd - p).toBe(8);
+    p = at(" ".repeat(58) + "123456\n7 8\n");
+    expect(digitFields(p, p + 69, p + 69, OUT, 16)).toBe(1);
+    expect(field(0)).toBe(123456);
+    expect(fieldsEnd - p).toBe(64);
+    p = at(" ".repeat(60) + "1234" + " ".repeat(70) + "5\n6\n");
+    expect(digitFields(p, p + 139, p + 139, OUT, 16)).toBe(2);
+    expect(field(1)).toBe(5);
+    expect(fieldsEnd - p).toBe(135);
+    // a line that starts with its newline has no fields; one without ends at the end given
+    p = at("\n1 2\n");
+    expect(digitFields(p, p + 5, p + 5, OUT, 16)).toBe(0);
+    expect(fieldsEnd).toBe(p);
+    p = at("1 2");
+    expect(digitFields(p, p + 3, p + 3, OUT, 16)).toBe(2);
+    expect(fieldsEnd - p).toBe(3);
+    // what follows the newline is never judged: a line before a bad one is plain
+    p = at("1 2\nx y\n");
+    expect(digitFields(p, p + 8, p + 8, OUT, 16)).toBe(2);
   });
 
   it("reads nothing at or past its limit, and nothing of the line past its end", () => {

@@ -212,6 +212,26 @@ describe("parseStat", () => {
     expect(isFailed(rec, F_BTIME)).toBe(false);
   });
 
+  it("reports a last cpu line without newline as TRUNCATED, though its fields are plain", () => {
+    // (the one-pass reading of cpu lines finds no line end: the line is left to the full parse)
+    expect(run(parseStat, "cpu0 1 2 3 4\ncpu1 5 6 7 8")).toBe(S_TRUNCATED);
+    expect(parseFailAt).toBe(13);
+    expect(count()).toBe(1);
+    expect(index(0)).toBe(0);
+  });
+
+  it("reads cpu lines between the other lines, CRLF ones included", () => {
+    expect(run(parseStat, "cpu 1 2 3 4\ncpu0 1 2 3 4\r\nctxt 9\ncpu1 5 6 7 8 9 10 11 12 13 14\nbtime 3\n")).toBe(S_OK);
+    expect(count()).toBe(2);
+    expect(index(1)).toBe(1);
+    expect(tick(1, 9)).toBe(14);
+    expect(cols(1)).toBe(0x3ff);
+    expect(cols(0)).toBe(15);
+    expect(cols(-1)).toBe(15);
+    expect(load<u64>(rec + NODE_CTXT)).toBe(9);
+    expect(load<u64>(rec + NODE_BTIME)).toBe(3);
+  });
+
   it("fails a scalar line without its value at the line's end", () => {
     expect(run(parseStat, "ctxt\nbtime 7\n")).toBe(S_BAD_FIELD);
     expect(parseFailAt).toBe(4);
