@@ -45,6 +45,33 @@ export function memKey(p: usize, n: usize): i32 {
 }
 
 /**
+ * The fast path of a line: a known key whose colon lies in the line's first 16 bytes, fewer
+ * than 16 spaces, digits, and " kB\n", as the kernel prints every line we keep, read with two
+ * vector compares instead of a byte loop to the colon and another over the spaces. Stores
+ * the value and returns the line's end, or 0 (nothing stored) for any other line, which the
+ * caller then parses in full, with its exact failures. Needs 32 bytes before end.
+ */
+function plainLine(rec: usize, p: usize, end: usize): usize {
+  if (p + 32 > end) return 0;
+  let v = v128.load(p);
+  let colons = i8x16.bitmask(i8x16.eq(v, i8x16.splat(58)));
+  if (!colons) return 0;
+  let c = ctz(colons);
+  let f = memKey(p, trimEnd(p, p + c) - p); // (a colon of the next line gives a key with '\n' in it: none)
+  if (f < 0) return 0;
+  let spaces = i8x16.bitmask(i8x16.eq(v128.load(p + c + 1), i8x16.splat(32)));
+  if (spaces == 0xffff) return 0;
+  let q = p + c + 1 + ctz(~spaces);
+  let value = readU64(q, end);
+  let t = numEnd;
+  // " kB\n", little-endian; and a value that fits in bytes
+  if (numError || t + 4 > end || load<u32>(t) != 0x0a426b20 || value > 0x3fffffffffffff) return 0;
+  setPresent(rec, F_MEM + f);
+  store<u64>(rec + NODE_MEM + (<usize>f << 3), value << 10);
+  return t + 3;
+}
+
+/**
  * Parses the len bytes of /proc/meminfo at ptr into the meminfo fields of record rec
  * (replacing them all). Returns S_* bits; the first failure's offset is in parseFailAt.
  */
@@ -56,7 +83,13 @@ export function parseMeminfo(rec: usize, ptr: usize, len: usize): u32 {
   let found = false;
   let p = ptr;
   while (p < end) {
-    let eol = lineEnd(p, end);
+    let eol = plainLine(rec, p, end);
+    if (eol) {
+      found = true;
+      p = eol + 1;
+      continue;
+    }
+    eol = lineEnd(p, end);
     if (eol == end) {
       fail(p, S_TRUNCATED); // a last line without '\n' may have been cut short
       break;

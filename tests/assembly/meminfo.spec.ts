@@ -67,6 +67,21 @@ describe("parseMeminfo", () => {
     expect(isPresent(rec, F_SECTION + SEC_MEMINFO)).toBe(true);
   });
 
+  it("reads lines of every shape alike, in the vector path or past it", () => {
+    // a colon in the next line's first bytes, a key glued to its value, 16 spaces and more,
+    // a key after a short unknown line, and a tab: each reads as the full parse reads it
+    const pad = " ".repeat(20);
+    const text = "X\nMemFree:" + pad + "7 kB\nCached:9 kB\nBuffers:" + " ".repeat(16) + "11 kB\nSwapFree:\t13 kB\n" + pad + pad + "\n";
+    expect(run(parseMeminfo, text)).toBe(S_OK);
+    expect(mem(MEM_FREE)).toBe(7 << 10);
+    expect(mem(MEM_CACHED)).toBe(9 << 10);
+    expect(mem(MEM_BUFFERS)).toBe(11 << 10);
+    expect(mem(MEM_SWAP_FREE)).toBe(13 << 10);
+    // one that fails in the vector path's place fails as it would anywhere
+    expect(run(parseMeminfo, "MemTotal:     12 kb\n" + pad + pad + "\n")).toBe(S_BAD_FIELD);
+    expect(failed(MEM_TOTAL)).toBe(true);
+  });
+
   it("reports an empty file as EMPTY at offset 0, with the section given and every field absent", () => {
     expect(run(parseMeminfo, "")).toBe(S_EMPTY);
     expect(parseFailAt).toBe(0);
