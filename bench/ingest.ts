@@ -130,9 +130,9 @@ const perfDuring = (label: string): Promise<void> => recordCore0(join(PERF_DIR, 
 const CLK_TCK = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-/** A rate rounded to two significant digits, so the steps read well. */
+/** A rate rounded to three significant digits, so the steps read well (two made steps above 100,000 10% apart, finer than the search's precision allows). */
 const nice = (x: number): number => {
-  const p = 10 ** Math.max(0, Math.floor(Math.log10(x)) - 1);
+  const p = 10 ** Math.max(0, Math.floor(Math.log10(x)) - 2);
   return Math.round(x / p) * p;
 };
 /** A row with its fractional figures cut to 3 decimals, for the JSON file. */
