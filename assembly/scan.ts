@@ -218,29 +218,23 @@ export function digitFields(p: usize, e: usize, limit: usize, dst: usize, max: u
     let before = (digits << 1) | carry; // bit i: the byte before byte i is a digit
     let starts = digits & ~before;
     let ends = ~digits & before; // bit i: a run ended just before byte i (bit w: at e)
-    while (ends) {
+    if (pending && ends) {
+      // the run a window's edge cut ends in this one
       let to = base + <usize>ctz<u64>(ends);
       ends &= ends - 1;
-      let from = pending;
-      if (from) pending = 0;
-      else {
-        from = base + <usize>ctz<u64>(starts);
-        starts &= starts - 1;
-      }
-      if (n < max) {
-        let len = to - from;
-        let v: u64;
-        // one digit ("0": most of a cpu line's columns and of an idle interface's counters)
-        // needs no conversion; a quarter to a third off a stat or net/dev parse
-        if (len == 1) v = <u64>(load<u8>(from) - 48);
-        else if (from + 16 <= limit && len <= 16) {
-          // one load for up to 8 digits, two for up to 16 (byte counters pass 8 within hours)
-          if (len <= 8) v = eightDigits(load<u64>(from), <u32>len);
-          else v = eightDigits(load<u64>(from), 8) * pow10(<u32>len - 8) + eightDigits(load<u64>(from + 8), <u32>len - 8);
-        } else if (len < 20) v = readU64(from, to);
-        else return -1;
-        store<u64>(dst + (<usize>n << 3), v);
-      }
+      if (to - pending >= 20) return -1;
+      if (n < max) store<u64>(dst + (<usize>n << 3), runValue(pending, to, limit));
+      n++;
+      pending = 0;
+    }
+    // every other run ending here starts here
+    while (ends) {
+      let to = base + <usize>ctz<u64>(ends);
+      let from = base + <usize>ctz<u64>(starts);
+      ends &= ends - 1;
+      starts &= starts - 1;
+      if (to - from >= 20) return -1;
+      if (n < max) store<u64>(dst + (<usize>n << 3), runValue(from, to, limit));
       n++;
     }
     if (starts) pending = base + <usize>ctz<u64>(starts);
@@ -251,12 +245,27 @@ export function digitFields(p: usize, e: usize, limit: usize, dst: usize, max: u
   if (pending) {
     // a run to the end of the line
     if (e - pending >= 20) return -1;
-    if (n < max) store<u64>(dst + (<usize>n << 3), readU64(pending, e));
+    if (n < max) store<u64>(dst + (<usize>n << 3), runValue(pending, e, limit));
     n++;
   }
   return <i32>min<u32>(n, max);
 }
 const TAIL: usize = memory.data(16, 16);
+
+/** The value of the 1 to 19 ASCII digits [from, to), loads stopping before limit. */
+// @ts-ignore: decorator
+@inline function runValue(from: usize, to: usize, limit: usize): u64 {
+  let len = to - from;
+  // one digit ("0": most of a cpu line's columns and of an idle interface's counters)
+  // needs no conversion; a quarter to a third off a stat or net/dev parse
+  if (len == 1) return <u64>(load<u8>(from) - 48);
+  if (from + 16 <= limit && len <= 16) {
+    // one load for up to 8 digits, two for up to 16 (byte counters pass 8 within hours)
+    if (len <= 8) return eightDigits(load<u64>(from), <u32>len);
+    return eightDigits(load<u64>(from), 8) * pow10(<u32>len - 8) + eightDigits(load<u64>(from + 8), <u32>len - 8);
+  }
+  return readU64(from, to);
+}
 
 /** How many of the 8 bytes of x (in memory order) are ASCII digits before the first that is not. */
 // @ts-ignore: decorator
