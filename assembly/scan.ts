@@ -179,8 +179,6 @@ export let fieldsEnd: usize = 0;
  * which may lie past e): a window that would cross it is taken from a copy.
  */
 export function digitFields(p: usize, e: usize, limit: usize, dst: usize, max: u32): i32 {
-  const zero = i8x16.splat(48);
-  const ten = i8x16.splat(10);
   const space = i8x16.splat(32);
   const newline = i8x16.splat(10);
   let n: u32 = 0;
@@ -192,18 +190,29 @@ export function digitFields(p: usize, e: usize, limit: usize, dst: usize, max: u
     let digits: u64 = 0;
     let spaces: u64 = 0;
     let newlines: u64 = 0;
-    for (let j: usize = 0; j < w; j += 16) {
-      let q = base + j;
-      let v: v128;
-      if (q + 16 <= limit) v = v128.load(q);
-      else {
-        memory.fill(TAIL, 32, 16);
-        memory.copy(TAIL, q, limit - q);
-        v = v128.load(TAIL);
+    if (base + 64 <= limit) {
+      // the whole window readable (all but a section's last line): four loads, no test
+      let v0 = v128.load(base);
+      let v1 = v128.load(base, 16);
+      let v2 = v128.load(base, 32);
+      let v3 = v128.load(base, 48);
+      digits = digitBits(v0) | (digitBits(v1) << 16) | (digitBits(v2) << 32) | (digitBits(v3) << 48);
+      spaces = byteBits(v0, space) | (byteBits(v1, space) << 16) | (byteBits(v2, space) << 32) | (byteBits(v3, space) << 48);
+      newlines = byteBits(v0, newline) | (byteBits(v1, newline) << 16) | (byteBits(v2, newline) << 32) | (byteBits(v3, newline) << 48);
+    } else {
+      for (let j: usize = 0; j < w; j += 16) {
+        let q = base + j;
+        let v: v128;
+        if (q + 16 <= limit) v = v128.load(q);
+        else {
+          memory.fill(TAIL, 32, 16);
+          memory.copy(TAIL, q, limit - q);
+          v = v128.load(TAIL);
+        }
+        digits |= digitBits(v) << (<u64>j);
+        spaces |= byteBits(v, space) << (<u64>j);
+        newlines |= byteBits(v, newline) << (<u64>j);
       }
-      digits |= <u64>i8x16.bitmask(i8x16.lt_u(i8x16.sub(v, zero), ten)) << (<u64>j);
-      spaces |= <u64>i8x16.bitmask(i8x16.eq(v, space)) << (<u64>j);
-      newlines |= <u64>i8x16.bitmask(i8x16.eq(v, newline)) << (<u64>j);
     }
     let valid: u64 = w == 64 ? <u64>-1 : (<u64>1 << <u64>w) - 1;
     newlines &= valid;
@@ -251,6 +260,18 @@ export function digitFields(p: usize, e: usize, limit: usize, dst: usize, max: u
   return <i32>min<u32>(n, max);
 }
 const TAIL: usize = memory.data(16, 16);
+
+/** Bit i: byte i of v is an ASCII digit. */
+// @ts-ignore: decorator
+@inline function digitBits(v: v128): u64 {
+  return <u64>i8x16.bitmask(i8x16.lt_u(i8x16.sub(v, i8x16.splat(48)), i8x16.splat(10)));
+}
+
+/** Bit i: byte i of v is the byte of c (splat). */
+// @ts-ignore: decorator
+@inline function byteBits(v: v128, c: v128): u64 {
+  return <u64>i8x16.bitmask(i8x16.eq(v, c));
+}
 
 /** The value of the 1 to 19 ASCII digits [from, to), loads stopping before limit. */
 // @ts-ignore: decorator
