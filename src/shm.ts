@@ -390,21 +390,17 @@ export class ShmWriter {
     const ifBytes = dv.getUint32(rec + L.NODE_IFS + L.EXT_COUNT, true) * L.IF_SIZE;
     this.reserve(Math.max(recOff + L.NODE_SIZE, cpus + cpuBytes, cis + ciBytes, ifs + ifBytes));
     const seq = (recOff + L.NODE_SEQ) >>> 2;
-    // cpuinfo comes once in minutes: its entries and model names (a fifth of the bytes) are
-    // copied only when the core counted a change since this file last got them. The file's
-    // record holds the count it was last given (copied with the record, under the same lock),
-    // so no table of our own is needed: the word is read from the line about to be written
+    // cpuinfo comes once in minutes: its entries (a tenth of the bytes) are copied only when
+    // the core counted a change since this file last got them. The file's record holds the
+    // count it was last given (copied with the record, under the same lock), so no table of
+    // our own is needed: the word is read from the line about to be written
     const ciSame = this.words[(recOff + L.NODE_CPUINFO_GEN) >>> 2] === dv.getInt32(rec + L.NODE_CPUINFO_GEN, true);
     this.lock(seq);
-    // the file's NODE_SEQ is its own counter: the record is copied from the word after it
-    if (ciSame) {
-      const modelsEnd = L.NODE_MODELS + L.MODEL_SLOTS * L.MODEL_LEN;
-      map.set(src.subarray(rec + L.NODE_SEQ + 4, rec + L.NODE_MODELS), recOff + L.NODE_SEQ + 4);
-      map.set(src.subarray(rec + modelsEnd, rec + L.NODE_SIZE), recOff + modelsEnd);
-    } else {
-      map.set(src.subarray(rec + L.NODE_SEQ + 4, rec + L.NODE_SIZE), recOff + L.NODE_SEQ + 4);
-      if (ciBytes) map.set(src.subarray(tableAt + cis, tableAt + cis + ciBytes), cis);
-    }
+    // the file's NODE_SEQ is its own counter: the record is copied from the word after it,
+    // whole (its model names, unchanged but in the middle, cost less to copy than a second
+    // view and copy around them)
+    map.set(src.subarray(rec + L.NODE_SEQ + 4, rec + L.NODE_SIZE), recOff + L.NODE_SEQ + 4);
+    if (!ciSame && ciBytes) map.set(src.subarray(tableAt + cis, tableAt + cis + ciBytes), cis);
     // a node's extents are made one after another at its first update, so its interfaces
     // usually end where its CPUs begin: one copy then, one view and one call fewer
     if (cpuBytes && ifs + ifBytes === cpus) map.set(src.subarray(tableAt + ifs, tableAt + cpus + cpuBytes), ifs);

@@ -218,7 +218,7 @@ test("the file keeps its own sequence numbers: +2 per publish, never the core's"
   writer.close();
 });
 
-test("cpuinfo entries and model names are copied to the file only when NODE_CPUINFO_GEN moved", () => {
+test("cpuinfo entries are copied to the file only when NODE_CPUINFO_GEN moved; the record, model names included, always", () => {
   const { dir, writer, core } = published();
   const L = core.layout;
   const files = readProcRoot(join(FIXTURES, "procfs-x86_64-8cpu"));
@@ -232,25 +232,26 @@ test("cpuinfo entries and model names are copied to the file only when NODE_CPUI
   map.fill(0x55, models[0], models[1]);
   map.fill(0x55, ciAt(), ciAt() + L.CI_SIZE);
   const before = gen();
+  const file = (): Buffer => readFileSync(join(dir, SHM_FILE));
+  const t = (): number => core.tableBase();
+  const coreModels = (): Buffer => Buffer.from(wasm().subarray(t() + models[0], t() + models[1]));
 
-  // an update without cpuinfo: the rest of the record is copied, models and entries are not
+  // an update without cpuinfo: the record is copied, model names too; the entries are not
   parseMachine(core, { ...files, cpuinfo: undefined }, 0, 5000);
   assert.equal(gen(), before);
   writer.publishNode(wasm(), core.tableBase(), rec);
-  const file = (): Buffer => readFileSync(join(dir, SHM_FILE));
   assert.equal(file().readDoubleLE(rec + L.NODE_SAMPLE_TIMES + 8 * L.SEC_STAT), 5000);
-  assert.ok(file().subarray(models[0], models[1]).every((b) => b === 0x55));
+  assert.deepEqual(file().subarray(models[0], models[1]), coreModels());
   assert.ok(file().subarray(ciAt(), ciAt() + L.CI_SIZE).every((b) => b === 0x55));
 
-  // with cpuinfo the count moves, and both are the core's again
+  // with cpuinfo the count moves, and the entries are the core's again
   parseMachine(core, files, 0, 6000);
   assert.equal(gen(), before + 1);
   writer.publishNode(wasm(), core.tableBase(), rec);
-  const t = core.tableBase();
-  assert.deepEqual(file().subarray(models[0], models[1]), Buffer.from(wasm().subarray(t + models[0], t + models[1])));
-  const n = new DataView(wasm().buffer).getUint32(t + rec + L.NODE_CIS + L.EXT_COUNT, true);
+  assert.deepEqual(file().subarray(models[0], models[1]), coreModels());
+  const n = new DataView(wasm().buffer).getUint32(t() + rec + L.NODE_CIS + L.EXT_COUNT, true);
   assert.equal(n, 8);
-  assert.deepEqual(file().subarray(ciAt(), ciAt() + n * L.CI_SIZE), Buffer.from(wasm().subarray(t + ciAt(), t + ciAt() + n * L.CI_SIZE)));
+  assert.deepEqual(file().subarray(ciAt(), ciAt() + n * L.CI_SIZE), Buffer.from(wasm().subarray(t() + ciAt(), t() + ciAt() + n * L.CI_SIZE)));
   assert.deepStrictEqual({ ...ShmReader.open(dir, L).node(0)!, up: null }, { ...fromWasm(core, 0), up: null });
   writer.close();
 });
