@@ -390,21 +390,22 @@ export class ShmWriter {
     const ifBytes = dv.getUint32(rec + L.NODE_IFS + L.EXT_COUNT, true) * L.IF_SIZE;
     this.reserve(Math.max(recOff + L.NODE_SIZE, cpus + cpuBytes, cis + ciBytes, ifs + ifBytes));
     const seq = (recOff + L.NODE_SEQ) >>> 2;
-    // cpuinfo comes once in minutes: its entries (a tenth of the bytes) are copied only when
-    // the core counted a change since this file last got them. The file's record holds the
-    // count it was last given (copied with the record, under the same lock), so no table of
-    // our own is needed: the word is read from the line about to be written
-    const ciSame = this.words[(recOff + L.NODE_CPUINFO_GEN) >>> 2] === dv.getInt32(rec + L.NODE_CPUINFO_GEN, true);
+    // A node's extents are made one after another at its first update, right after its
+    // record, and stay there while its lists keep their length: the record and its lists are
+    // then one copy, the unchanged cpuinfo entries and model names in it (a view and a call
+    // per piece cost more than copying their bytes along)
+    const whole = recOff + L.NODE_SIZE === cis && cis + ciBytes === ifs && ifs + ifBytes === cpus && cpuBytes > 0;
+    // else cpuinfo, which comes once in minutes, is copied only when the core counted a
+    // change since this file last got it. The file's record holds the count it was last given
+    // (copied with the record, under the same lock), so no table of our own is needed
+    const ciSame = !whole && this.words[(recOff + L.NODE_CPUINFO_GEN) >>> 2] === dv.getInt32(rec + L.NODE_CPUINFO_GEN, true);
     this.lock(seq);
-    // the file's NODE_SEQ is its own counter: the record is copied from the word after it,
-    // whole (its model names, unchanged but in the middle, cost less to copy than a second
-    // view and copy around them)
-    map.set(src.subarray(rec + L.NODE_SEQ + 4, rec + L.NODE_SIZE), recOff + L.NODE_SEQ + 4);
-    if (!ciSame && ciBytes) map.set(src.subarray(tableAt + cis, tableAt + cis + ciBytes), cis);
-    // a node's extents are made one after another at its first update, so its interfaces
-    // usually end where its CPUs begin: one copy then, one view and one call fewer
-    if (cpuBytes && ifs + ifBytes === cpus) map.set(src.subarray(tableAt + ifs, tableAt + cpus + cpuBytes), ifs);
+    // the file's NODE_SEQ is its own counter: the record is copied from the word after it
+    const from = rec + L.NODE_SEQ + 4;
+    if (whole) map.set(src.subarray(from, tableAt + cpus + cpuBytes), recOff + L.NODE_SEQ + 4);
     else {
+      map.set(src.subarray(from, rec + L.NODE_SIZE), recOff + L.NODE_SEQ + 4);
+      if (!ciSame && ciBytes) map.set(src.subarray(tableAt + cis, tableAt + cis + ciBytes), cis);
       if (cpuBytes) map.set(src.subarray(tableAt + cpus, tableAt + cpus + cpuBytes), cpus);
       if (ifBytes) map.set(src.subarray(tableAt + ifs, tableAt + ifs + ifBytes), ifs);
     }

@@ -218,40 +218,63 @@ test("the file keeps its own sequence numbers: +2 per publish, never the core's"
   writer.close();
 });
 
-test("cpuinfo entries are copied to the file only when NODE_CPUINFO_GEN moved; the record, model names included, always", () => {
+test("a record and its lists lying together are one copy; lying apart, cpuinfo entries are copied only when NODE_CPUINFO_GEN moved", () => {
   const { dir, writer, core } = published();
   const L = core.layout;
-  const files = readProcRoot(join(FIXTURES, "procfs-x86_64-8cpu"));
+  const small = readProcRoot(join(FIXTURES, "procfs-x86_64-8cpu"));
+  const big = readProcRoot(join(FIXTURES, "hp-bl920gen8-x86_64-480cpu"));
   const rec = core.tableRecord(0);
   const wasm = (): Uint8Array => core.memory();
-  const ciAt = (): number => new DataView(wasm().buffer).getUint32(core.tableBase() + rec + L.NODE_CIS + L.EXT_OFFSET, true);
-  const gen = (): number => new DataView(wasm().buffer).getUint32(core.tableBase() + rec + L.NODE_CPUINFO_GEN, true);
+  const t = (): number => core.tableBase();
+  const u32 = (at: number): number => new DataView(wasm().buffer).getUint32(t() + at, true);
+  const ext = (ref: number, size: number): [number, number] => [u32(rec + ref + L.EXT_OFFSET), u32(rec + ref + L.EXT_COUNT) * size];
+  const together = (): boolean => {
+    const [cis, ciBytes] = ext(L.NODE_CIS, L.CI_SIZE);
+    const [ifs, ifBytes] = ext(L.NODE_IFS, L.IF_SIZE);
+    const [cpus] = ext(L.NODE_CPUS, L.CPU_SIZE);
+    return rec + L.NODE_SIZE === cis && cis + ciBytes === ifs && ifs + ifBytes === cpus;
+  };
+  const gen = (): number => u32(rec + L.NODE_CPUINFO_GEN);
   const models = [rec + L.NODE_MODELS, rec + L.NODE_MODELS + L.MODEL_SLOTS * L.MODEL_LEN];
   const { map } = scribble(dir);
-  // what a reader would see if the writer skipped them wrongly: bytes no core wrote
-  map.fill(0x55, models[0], models[1]);
-  map.fill(0x55, ciAt(), ciAt() + L.CI_SIZE);
-  const before = gen();
   const file = (): Buffer => readFileSync(join(dir, SHM_FILE));
-  const t = (): number => core.tableBase();
-  const coreModels = (): Buffer => Buffer.from(wasm().subarray(t() + models[0], t() + models[1]));
+  const coreBytes = (from: number, to: number): Buffer => Buffer.from(wasm().subarray(t() + from, t() + to));
+  const publish = (): void => writer.publishNode(wasm(), core.tableBase(), rec);
 
-  // an update without cpuinfo: the record is copied, model names too; the entries are not
-  parseMachine(core, { ...files, cpuinfo: undefined }, 0, 5000);
+  // together (as a node's first update lays them out): an update without cpuinfo copies all,
+  // the unchanged model names and cpuinfo entries along; what a reader would otherwise see
+  // are bytes no core wrote
+  assert.ok(together());
+  const [ci0] = ext(L.NODE_CIS, L.CI_SIZE);
+  map.fill(0x55, models[0], models[1]);
+  map.fill(0x55, ci0, ci0 + L.CI_SIZE);
+  const before = gen();
+  parseMachine(core, { ...small, cpuinfo: undefined }, 0, 5000);
   assert.equal(gen(), before);
-  writer.publishNode(wasm(), core.tableBase(), rec);
+  publish();
   assert.equal(file().readDoubleLE(rec + L.NODE_SAMPLE_TIMES + 8 * L.SEC_STAT), 5000);
-  assert.deepEqual(file().subarray(models[0], models[1]), coreModels());
-  assert.ok(file().subarray(ciAt(), ciAt() + L.CI_SIZE).every((b) => b === 0x55));
+  assert.deepEqual(file().subarray(models[0], models[1]), coreBytes(models[0], models[1]));
+  assert.deepEqual(file().subarray(ci0, ci0 + L.CI_SIZE), coreBytes(ci0, ci0 + L.CI_SIZE));
 
-  // with cpuinfo the count moves, and the entries are the core's again
-  parseMachine(core, files, 0, 6000);
+  // 480 CPUs: the lists grow, and move apart from the record
+  parseMachine(core, big, 0, 6000);
+  publish();
+  assert.ok(!together());
+  assert.deepStrictEqual({ ...ShmReader.open(dir, L).node(0)!, up: null }, { ...fromWasm(core, 0), up: null });
+  // apart, an update without cpuinfo leaves the file's entries as they were
+  const [ci1, ciBytes1] = ext(L.NODE_CIS, L.CI_SIZE);
+  map.fill(0x55, ci1, ci1 + L.CI_SIZE);
+  parseMachine(core, { ...big, cpuinfo: undefined }, 0, 7000);
   assert.equal(gen(), before + 1);
-  writer.publishNode(wasm(), core.tableBase(), rec);
-  assert.deepEqual(file().subarray(models[0], models[1]), coreModels());
-  const n = new DataView(wasm().buffer).getUint32(t() + rec + L.NODE_CIS + L.EXT_COUNT, true);
-  assert.equal(n, 8);
-  assert.deepEqual(file().subarray(ciAt(), ciAt() + n * L.CI_SIZE), Buffer.from(wasm().subarray(t() + ciAt(), t() + ciAt() + n * L.CI_SIZE)));
+  publish();
+  assert.equal(file().readDoubleLE(rec + L.NODE_SAMPLE_TIMES + 8 * L.SEC_STAT), 7000);
+  assert.ok(file().subarray(ci1, ci1 + L.CI_SIZE).every((b) => b === 0x55));
+  // with cpuinfo the count moves, and the entries are the core's again
+  parseMachine(core, big, 0, 8000);
+  assert.equal(gen(), before + 2);
+  publish();
+  assert.equal(ciBytes1, 480 * L.CI_SIZE);
+  assert.deepEqual(file().subarray(ci1, ci1 + ciBytes1), coreBytes(ci1, ci1 + ciBytes1));
   assert.deepStrictEqual({ ...ShmReader.open(dir, L).node(0)!, up: null }, { ...fromWasm(core, 0), up: null });
   writer.close();
 });
