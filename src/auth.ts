@@ -123,13 +123,15 @@ export class Hmac {
 
   /** The 32-byte tag of the first len bytes of data, as a latin1 string. */
   private tagOf(data: Uint8Array, len: number): string {
-    if (64 + len > this.inner.length) {
-      const bigger = Buffer.alloc(64 + len);
+    if (64 + data.length > this.inner.length) {
+      const bigger = Buffer.alloc(64 + data.length);
       this.inner.copy(bigger, 0, 0, 64);
       this.inner = bigger;
       this.views = new Array(bigger.length - 63);
     }
-    this.inner.set(len === data.length ? data : data.subarray(0, len), 64);
+    // all of data, the tag after len too: a view of its first len bytes would be one more
+    // object per datagram, and the hash reads only to len
+    this.inner.set(data, 64);
     let v = this.views[len];
     if (v === undefined) v = this.views[len] = this.inner.subarray(0, 64 + len);
     // the inner hash into the outer message byte by byte: Buffer.write is a call into C++

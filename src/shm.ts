@@ -402,12 +402,12 @@ export class ShmWriter {
     this.lock(seq);
     // the file's NODE_SEQ is its own counter: the record is copied from the word after it
     const from = rec + L.NODE_SEQ + 4;
-    if (whole) map.set(src.subarray(from, tableAt + cpus + cpuBytes), recOff + L.NODE_SEQ + 4);
+    if (whole) map.set(this.bytesAt(from, tableAt + cpus + cpuBytes - from), recOff + L.NODE_SEQ + 4);
     else {
-      map.set(src.subarray(from, rec + L.NODE_SIZE), recOff + L.NODE_SEQ + 4);
-      if (!ciSame && ciBytes) map.set(src.subarray(tableAt + cis, tableAt + cis + ciBytes), cis);
-      if (cpuBytes) map.set(src.subarray(tableAt + cpus, tableAt + cpus + cpuBytes), cpus);
-      if (ifBytes) map.set(src.subarray(tableAt + ifs, tableAt + ifs + ifBytes), ifs);
+      map.set(this.bytesAt(from, rec + L.NODE_SIZE - from), recOff + L.NODE_SEQ + 4);
+      if (!ciSame && ciBytes) map.set(this.bytesAt(tableAt + cis, ciBytes), cis);
+      if (cpuBytes) map.set(this.bytesAt(tableAt + cpus, cpuBytes), cpus);
+      if (ifBytes) map.set(this.bytesAt(tableAt + ifs, ifBytes), ifs);
     }
     this.unlock(seq); // even: consistent
   }
@@ -417,11 +417,23 @@ export class ShmWriter {
     if (this.viewOf !== src) {
       this.viewOf = src;
       this.view = new DataView(src.buffer, src.byteOffset, src.byteLength);
+      this.viewBuffer = src.buffer;
+      this.viewStart = src.byteOffset;
     }
     return this.view!;
   }
   private viewOf: Uint8Array | null = null;
   private view: DataView | null = null;
+  private viewBuffer: ArrayBufferLike | null = null;
+  private viewStart = 0;
+
+  /**
+   * The n bytes at at of the source of the last sourceView, to copy from: a new view of its
+   * buffer, kept (src.subarray costs a quarter more: the buffer getter, and its species lookup).
+   */
+  private bytesAt(at: number, n: number): Uint8Array {
+    return new Uint8Array(this.viewBuffer!, this.viewStart + at, n);
+  }
 
   /** Makes the sequence word at index i odd (writing), mending one left odd by a killed collector. */
   private lock(i: number): void {
