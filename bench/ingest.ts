@@ -130,7 +130,7 @@ const perfDuring = (label: string): Promise<void> => recordCore0(join(PERF_DIR, 
 const CLK_TCK = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-/** A rate rounded to three significant digits, so the steps read well (two made steps above 100,000 10% apart, finer than the search's precision allows). */
+/** A rate rounded to three significant digits, so the steps read well (with two, steps above 100,000 were 10% apart: coarser than the search's 3%). */
 const nice = (x: number): number => {
   const p = 10 ** Math.max(0, Math.floor(Math.log10(x)) - 2);
   return Math.round(x / p) * p;
