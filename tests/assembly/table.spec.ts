@@ -471,6 +471,18 @@ describe("CPU usage", () => {
     expect(usageOf(0, 1)).toBe(USAGE_NONE);
   });
 
+  it("with all ten columns: iowait is idle, and any counted column going back makes it unknown", () => {
+    // (all eight counted columns given: the path without a test per column)
+    commitStat(0, "cpu0 100 10 50 800 40 5 5 9 0 0\ncpu1 100 10 50 800 40 5 5 9 0 0\ncpu2 0 0 0 0 0 0 0 9 0 0\n");
+    commitStat(0, "cpu0 200 10 50 850 90 5 5 9 0 0\ncpu1 200 10 50 850 40 5 5 8 0 0\ncpu2 5 0 0 5 0 0 0 9 7 7\n");
+    // deltas user 100, idle 50, iowait 50: 100 busy of 200
+    expect(usageOf(0, 0)).toBe(5000);
+    // steal went back 9 -> 8: a reset, not a rate
+    expect(usageOf(0, 1)).toBe(USAGE_NONE);
+    // guest and guest_nice (columns 9 and 10) are not counted: 5 busy of 10
+    expect(usageOf(0, 2)).toBe(5000);
+  });
+
   it("is unknown when either sample lacks user, nice, system or idle", () => {
     commitStat(0, "cpu0 100 0 50 800\n");
     commitStat(0, "cpu0 110 0 50\n");
