@@ -230,9 +230,12 @@ export class Collector {
     const core = this.core;
     const L = core.layout;
     if (this.o.allow && !inCidrs(address, this.o.allow)) return this.dropped(core.rejectUnchecked(L.R_SOURCE), address);
-    const signed = this.auth.verify(msg);
+    // copied into the core first, unread: the tag is checked there, with no copy of its own
+    const big = core.load(msg);
+    if (big) return this.dropped(big, address);
+    const signed = this.auth.verify(msg, core.memory(), core.inputAt());
     if (signed.reason) return this.dropped(core.rejectUnchecked(signed.reason), address);
-    const why = core.check(msg, L.WT_STATUS);
+    const why = core.checkLoaded(msg.length, L.WT_STATUS);
     if (why) return this.dropped(why, address);
     let node = core.datagramNode();
     const range = this.o.iprange;

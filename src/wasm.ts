@@ -118,6 +118,7 @@ export class Core {
     this.layout = layoutOf(instance.exports);
     const status = this.x.coreInit(maxNodes);
     if (status !== 0) throw new Error(`core init: ${statusWords(status, this.layout)}`);
+    this.input = this.x.inputPtr();
   }
 
   /** The whole of linear memory as bytes; refreshed after memory grows (which detaches old views). */
@@ -220,14 +221,29 @@ export class Core {
 
   /** Copies a datagram into the input and checks its structure as type want (WT_*): 0, or the rejection reason R_* (counted). */
   check(datagram: Uint8Array, want: number): number {
-    if (datagram.length > this.layout.INPUT_CAPACITY) {
-      this.x.counterAdd(this.layout.C_RECEIVED, 1);
-      this.x.counterAdd(this.layout.C_REJECT + this.layout.R_TOO_LARGE, 1);
-      return this.layout.R_TOO_LARGE;
-    }
-    this.memory().set(datagram, this.x.inputPtr());
-    return this.x.check(datagram.length, want);
+    return this.load(datagram) || this.checkLoaded(datagram.length, want);
   }
+
+  /**
+   * Copies a datagram into the input, at inputAt() of memory(), to be checked there
+   * (checkLoaded) once its tag is: 0, or R_TOO_LARGE (counted).
+   */
+  load(datagram: Uint8Array): number {
+    if (datagram.length > this.layout.INPUT_CAPACITY) return this.rejectUnchecked(this.layout.R_TOO_LARGE);
+    this.memory().set(datagram, this.inputAt());
+    return 0;
+  }
+
+  /** check() of the len-byte datagram that load() put in the input. */
+  checkLoaded(len: number, want: number): number {
+    return this.x.check(len, want);
+  }
+
+  /** Offset in memory() of the input, with layout.INPUT_HEAD bytes before it that the core never touches (an HMAC's key block goes there). */
+  inputAt(): number {
+    return this.input;
+  }
+  private readonly input: number;
 
   /** The node number of the status datagram last checked (layout.NODE_UNSET when the sender has none). */
   datagramNode(): number {

@@ -8,7 +8,9 @@ import { test } from "node:test";
 import { createHmac, randomBytes } from "node:crypto";
 import { Authenticator, Hmac, KeyRing, ReplayWindow, covers } from "../../src/auth";
 import { Core, namesOf } from "../../src/wasm";
-import { encodeRequest } from "../../src/wire";
+import { Encoder, encodeRequest, type Update } from "../../src/wire";
+import { readProcRoot } from "../../src/proc";
+import { FIXTURES } from "../helpers/paths";
 import { tempDir } from "../helpers/cluster";
 
 const L = new Core(1).layout;
@@ -102,6 +104,63 @@ test("Hmac.verify refuses a tag with any one bit changed, and a body with any on
     d[at] ^= 0x80;
   }
   assert.ok(mac.verify(d, 900));
+});
+
+test("Hmac.verifyIn checks a datagram where the core holds it, as verify does a copy: two keys in turn, any length, any changed byte", () => {
+  const core = new Core(1);
+  const macs = [new Hmac(randomBytes(32)), new Hmac(randomBytes(100))];
+  let turn = 0;
+  for (const len of [0, 1, 55, 56, 64, 900, 1472, 900, 5000, 1472]) {
+    for (const mac of macs) {
+      const d = randomBytes(len + 32);
+      mac.sign(d, len);
+      assert.equal(core.load(d), 0);
+      const mem = core.memory();
+      const at = core.inputAt();
+      assert.ok(mac.verifyIn(mem, at, len), `key ${turn % 2}, ${len} B`);
+      // the other key's block went into the head since: this key's tag still fails under it
+      assert.equal(macs[(turn + 1) % 2].verifyIn(mem, at, len), false, `the other key, ${len} B`);
+      for (const i of [0, len >> 1, len - 1, len, len + 31]) {
+        if (i < 0 || i >= len + 32) continue;
+        mem[at + i] ^= 0x10;
+        assert.equal(mac.verifyIn(mem, at, len), false, `byte ${i} of ${len} changed`);
+        mem[at + i] ^= 0x10;
+      }
+      assert.ok(mac.verifyIn(mem, at, len), `restored, ${len} B`);
+      turn++;
+    }
+  }
+});
+
+test("the core's INPUT_HEAD bytes before its input are left as the host wrote them by a datagram's load, check and apply", () => {
+  const t = tempDir();
+  const auth = new Authenticator(L, KeyRing.load(keyFile(t.dir, `1 ${hex("aa")}\n`)), "required");
+  const core = new Core(4);
+  const files: Update["files"] = {};
+  for (const [k, v] of Object.entries(readProcRoot(join(FIXTURES, "kvm-x86_64-2cpu-linux6.18")))) {
+    files[k as keyof Update["files"]] = { text: v!, sampleMs: 1e12 };
+  }
+  const update: Update = { node: 2, hostname: "n2", instance: 1n, updateId: 1, intervalMs: 1000, userHz: 100, arch: 1, files };
+  let seq = 0n;
+  const datagrams = new Encoder(core, 700).encode(update, () => ++seq).datagrams.map((d) => auth.sign(d, 2));
+  assert.ok(datagrams.length >= 2, "an update of several datagrams (a small MTU)");
+  assert.equal(L.INPUT_HEAD, 64);
+  const headOf = (): Uint8Array => Uint8Array.from(core.memory().subarray(core.inputAt() - L.INPUT_HEAD, core.inputAt()));
+  for (const d of datagrams) {
+    assert.equal(core.load(d), 0);
+    assert.equal(auth.verify(d, core.memory(), core.inputAt()).reason, 0);
+    const head = headOf(); // the key block verify wrote
+    assert.equal(core.checkLoaded(d.length, L.WT_STATUS), 0);
+    assert.equal(core.apply(core.datagramNode(), new Uint8Array(16), 1e12, 0), 0);
+    assert.deepEqual(headOf(), head);
+  }
+  assert.ok(core.tableRecord(2), "the update applied");
+  // a changed byte in the core's copy fails, though the Buffer given is intact: the copy is what is checked
+  const d = datagrams[0];
+  core.load(d);
+  core.memory()[core.inputAt() + 3] ^= 1;
+  assert.equal(reason.get(auth.verify(d, core.memory(), core.inputAt()).reason), "auth");
+  t.remove();
 });
 
 test("a signed datagram verifies; any changed byte, an unknown key or no tag does not", () => {
