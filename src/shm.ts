@@ -402,7 +402,7 @@ export class ShmWriter {
     this.lock(seq);
     // the file's NODE_SEQ is its own counter: the record is copied from the word after it
     const from = rec + L.NODE_SEQ + 4;
-    if (whole) map.set(this.recordBytes(from, tableAt + cpus + cpuBytes - from), recOff + L.NODE_SEQ + 4);
+    if (whole) map.set(this.bytesAt(from, tableAt + cpus + cpuBytes - from), recOff + L.NODE_SEQ + 4);
     else {
       map.set(this.bytesAt(from, rec + L.NODE_SIZE - from), recOff + L.NODE_SEQ + 4);
       if (!ciSame && ciBytes) map.set(this.bytesAt(tableAt + cis, ciBytes), cis);
@@ -419,7 +419,6 @@ export class ShmWriter {
       this.view = new DataView(src.buffer, src.byteOffset, src.byteLength);
       this.viewBuffer = src.buffer;
       this.viewStart = src.byteOffset;
-      this.recordViews.clear();
     }
     return this.view!;
   }
@@ -435,22 +434,6 @@ export class ShmWriter {
   private bytesAt(at: number, n: number): Uint8Array {
     return new Uint8Array(this.viewBuffer!, this.viewStart + at, n);
   }
-
-  /**
-   * bytesAt for a record and its lists copied whole: one view per record, kept while its
-   * length and the source's buffer last. A node's record never moves and its lists keep
-   * their length for long, so each update used to make a view only to drop it: its
-   * allocation and the young collections sweeping it cost about a fifth of a microsecond
-   * per update (perf at 60,000 updates/s). Keyed by offset: at most one entry per record.
-   */
-  private recordBytes(at: number, n: number): Uint8Array {
-    const v = this.recordViews.get(at);
-    if (v !== undefined && v.length === n) return v;
-    const fresh = this.bytesAt(at, n);
-    this.recordViews.set(at, fresh);
-    return fresh;
-  }
-  private readonly recordViews = new Map<number, Uint8Array>();
 
   /** Makes the sequence word at index i odd (writing), mending one left odd by a killed collector. */
   private lock(i: number): void {
