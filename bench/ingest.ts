@@ -864,14 +864,25 @@ async function main(): Promise<void> {
     const rss25 = big.length ? Math.max(...big.map((r) => r.rss_mb)) : null;
     const rssLimit = 64 + (12 * 25_000) / 1024;
     const targets: Array<{ target: string; value: string; pass: boolean | null }> = [];
-    targets.push({ target: `zero-loss ingest >= 25,000 node updates/s (${ceilingNodes} nodes)`, value: `${maxZero}`, pass: maxZero >= 25_000 });
-    targets.push({ target: "zero-loss datagrams/s >= 50% of the bare ceiling", value: fraction === null ? "-" : `${(100 * fraction).toFixed(1)}%`, pass: fraction === null ? null : fraction >= 0.5 });
-    if (args.auth) {
+    const pct = (f: number): string => `${(100 * f).toFixed(1)}%`;
+    if (!args.auth) {
+      targets.push({ target: `zero-loss ingest >= 25,000 node updates/s (${ceilingNodes} nodes)`, value: `${maxZero}`, pass: maxZero >= 25_000 });
+      targets.push({ target: "zero-loss datagrams/s >= 50% of the bare ceiling", value: fraction === null ? "-" : pct(fraction), pass: fraction === null ? null : fraction >= 0.5 });
+    } else {
+      // "with authentication on, at least 80% of that": 80% of each figure (20,000 updates/s,
+      // 40% of the ceiling), and, as the other reading, 80% of the rate this run reached without
+      const plainRow = rows
+        .filter((r) => !r.tags_checked && r.nodes === ceilingNodes && r.zero_loss)
+        .sort((a, b) => b.offered_updates_s - a.offered_updates_s)[0];
+      const plainFraction = plainRow && ceiling ? plainRow.offered_dgrams_s / ceiling : null;
+      targets.push({ target: `auth off (this run's pass without a key): zero-loss ingest >= 25,000 node updates/s`, value: `${plainBest ?? "-"}`, pass: plainBest === null ? null : plainBest >= 25_000 });
+      targets.push({ target: "auth off (the same pass): zero-loss datagrams/s >= 50% of the bare ceiling", value: plainFraction === null ? "-" : pct(plainFraction), pass: plainFraction === null ? null : plainFraction >= 0.5 });
+      targets.push({ target: "with auth >= 80% of 25,000 node updates/s", value: `${maxZero}`, pass: maxZero >= 20_000 });
+      targets.push({ target: "with auth >= 80% of 50% of the bare ceiling (40%)", value: fraction === null ? "-" : pct(fraction), pass: fraction === null ? null : fraction >= 0.4 });
       if (plainBest) {
         const ratio = maxZero / plainBest;
-        targets.push({ target: `with auth >= 80% of the zero-loss rate without, in this run (${ceilingNodes} nodes)`, value: `${(100 * ratio).toFixed(1)}% (${maxZero} / ${plainBest})`, pass: ratio >= 0.8 });
+        targets.push({ target: `with auth >= 80% of the zero-loss rate without, in this run (${ceilingNodes} nodes)`, value: `${pct(ratio)} (${maxZero} / ${plainBest})`, pass: ratio >= 0.8 });
       } else targets.push({ target: "with auth >= 80% of the zero-loss rate without", value: "the unkeyed pass found no zero-loss rate", pass: null });
-      targets.push({ target: "with auth >= 80% of 25,000 node updates/s", value: `${maxZero}`, pass: maxZero >= 20_000 });
     }
     targets.push({
       target: `RSS at 25,000 nodes <= 64 MiB + 12 KiB x 25,000 = ${rssLimit.toFixed(0)} MiB`,
