@@ -890,11 +890,12 @@ async function main(): Promise<void> {
       pass: rss25 === null ? null : rss25 <= rssLimit,
     });
     targets.push({
-      target: `p99 publish latency < 5 ms at 80% of the zero-loss rate (${latRow ? latRow.rate_asked : "-"} updates/s, ${ceilingNodes} nodes)`,
+      target: `p99 publish latency < 5 ms at 80% of the zero-loss rate (${latRow ? latRow.rate_asked : "-"} updates/s, ${ceilingNodes} nodes)${args.auth ? " (with auth: the target is without)" : ""}`,
       value: latRow
         ? `${fmt(latRow.p99_ms, 2)} ms (p50 ${fmt(latRow.p50_ms, 2)} ms, ${latRow.latency_samples} updates seen; the bare receiver's p99 at that rate ${fmt(bareLatency?.p99 ?? null, 2)} ms)`
         : "no zero-loss rate",
-      pass: latRow && latRow.p99_ms !== null ? latRow.p99_ms < 5 : null,
+      // issue 7's targets are set with authentication off: with it, the figure is for information
+      pass: args.auth ? null : latRow && latRow.p99_ms !== null ? latRow.p99_ms < 5 : null,
     });
 
     console.log(`\nzero-loss node updates/s by node count: ${[...best].map(([n, r]) => `${n}: ${r}`).join(", ")}`);
