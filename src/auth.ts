@@ -110,7 +110,7 @@ export class Hmac {
   private views: Array<Buffer | undefined> = new Array(this.inner.length - 63);
   /** K xor opad, then the inner hash */
   private readonly outer = Buffer.alloc(64 + 32);
-  /** K xor ipad alone: the first 64 bytes of inner, kept when inner grows */
+  /** K xor ipad alone: what inner starts with, and verifyIn's key block */
   private readonly ipad = new Uint8Array(64);
 
   constructor(secret: Uint8Array) {
@@ -127,7 +127,7 @@ export class Hmac {
   private tagOf(data: Uint8Array, len: number): string {
     if (64 + data.length > this.inner.length) {
       const bigger = Buffer.alloc(64 + data.length);
-      this.inner.copy(bigger, 0, 0, 64);
+      bigger.set(this.ipad);
       this.inner = bigger;
       this.views = new Array(bigger.length - 63);
     }

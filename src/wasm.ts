@@ -137,7 +137,7 @@ export class Core {
     if (text.length > this.layout.INPUT_CAPACITY) {
       return { status: this.layout.S_LIMIT, failAt: this.layout.INPUT_CAPACITY };
     }
-    this.memory().set(text, this.x.inputPtr());
+    this.memory().set(text, this.input);
     const status = this.x.parse(sec, text.length);
     const failAt = this.x.lastFailAt() >>> 0;
     return { status, failAt: failAt === this.layout.NO_FAIL ? null : failAt };
@@ -294,7 +294,7 @@ export class Core {
   /** The lines of a /proc file of section that recvstats parses (sendstats sends only these). */
   filter(section: SectionName, text: Uint8Array): KeptLines {
     const len = Math.min(text.length, this.layout.INPUT_CAPACITY);
-    this.memory().set(text.subarray(0, len), this.x.inputPtr());
+    this.memory().set(text.subarray(0, len), this.input);
     const count = this.x.filter(SECTION_NAMES.indexOf(section), len);
     const mem = this.memory();
     const ends = new Uint32Array(mem.buffer, this.x.filterEndsPtr(), count);
@@ -337,7 +337,7 @@ export class Core {
   /** Where a datagram fails the decoder's checks as type want (WT_*), counting nothing: for the packet inspector. */
   locate(datagram: Uint8Array, want: number): Located {
     const len = Math.min(datagram.length, this.layout.INPUT_CAPACITY);
-    this.memory().set(datagram.subarray(0, len), this.x.inputPtr());
+    this.memory().set(datagram.subarray(0, len), this.input);
     const reason = this.x.locate(len, want);
     return { reason, at: this.x.wireLocateAt() >>> 0, sections: this.x.wireLocateSections() >>> 0 };
   }
