@@ -862,7 +862,7 @@ async function main(): Promise<void> {
     // the second search of the ceiling, as the first with the latency reader stopped (not with
     // --perf, whose comparison is the first one's step at the same rate)
     const second = args.perf ? null : await ceilingPass("after");
-    // (a search with no zero-loss step, which has never happened, would leave the other alone)
+    // a search with no zero-loss step (a disturbed machine) leaves the other as the ceiling
     const ceiling = second && second.dgrams && first.dgrams ? (first.dgrams + second.dgrams) / 2 : first.dgrams || second?.dgrams || 0;
     const saturated = first.saturated && (second?.saturated ?? true);
     if (second) console.log(`\nceiling: ${fmt(ceiling)} datagrams/s, the mean of ${fmt(first.dgrams)} before recvstats' runs and ${fmt(second.dgrams)} after (${second.dgrams >= first.dgrams ? "+" : ""}${(100 * (second.dgrams / first.dgrams - 1)).toFixed(1)}%)`);
