@@ -35,7 +35,18 @@ export type ReaderReply =
        * datagram waited in the socket or the kernel, near none that it waited to be published
        */
       over5ToReceiveMs: number | null;
+      /** each of those windows: when it began (epoch ms), its slow updates, the first one's send and the last one's sight (epoch ms), the longest latency */
+      slowDetail: SlowWindow[];
     };
+
+/** A window of 100 ms in which updates were seen later than 5 ms. */
+export interface SlowWindow {
+  at: number;
+  updates: number;
+  firstSentMs: number;
+  lastSeenMs: number;
+  maxMs: number;
+}
 
 if (!process.send) {
   console.error("ingest-reader: run by bench/ingest.ts, not by hand");
@@ -62,8 +73,8 @@ let pollDone: Promise<void> = Promise.resolve();
 /** Asked for by "stop": the next pass sends what was recorded. */
 let stopAsked = false;
 
-type Recording = { lat: number[]; passes: number; busyMs: number; maxGapMs: number; gaveUp: number; slow: Set<number>; slowToReceive: number[] };
-const fresh = (): Recording => ({ lat: [], passes: 0, busyMs: 0, maxGapMs: 0, gaveUp: 0, slow: new Set(), slowToReceive: [] });
+type Recording = { lat: number[]; passes: number; busyMs: number; maxGapMs: number; gaveUp: number; slow: Map<number, SlowWindow>; slowToReceive: number[] };
+const fresh = (): Recording => ({ lat: [], passes: 0, busyMs: 0, maxGapMs: 0, gaveUp: 0, slow: new Map(), slowToReceive: [] });
 
 /** Sends what rec holds as the "latency" answer. */
 function report(rec: Recording): void {
@@ -76,6 +87,7 @@ function report(rec: Recording): void {
     gaveUp: rec.gaveUp,
     slowWindows: rec.slow.size,
     over5ToReceiveMs: summarize(rec.slowToReceive).p50,
+    slowDetail: [...rec.slow.values()].sort((a, b) => a.at - b.at),
   });
 }
 
@@ -126,7 +138,15 @@ async function poll(): Promise<void> {
       if (recording && last[i] >= 0) {
         rec.lat.push(seen - sent);
         if (seen - sent > 5) {
-          rec.slow.add(Math.floor(seen / 100));
+          const at = Math.floor(seen / 100) * 100;
+          const w = rec.slow.get(at);
+          if (!w) rec.slow.set(at, { at, updates: 1, firstSentMs: sent, lastSeenMs: seen, maxMs: seen - sent });
+          else {
+            w.updates++;
+            w.firstSentMs = Math.min(w.firstSentMs, sent);
+            w.lastSeenMs = Math.max(w.lastSeenMs, seen);
+            w.maxMs = Math.max(w.maxMs, seen - sent);
+          }
           rec.slowToReceive.push(received - sent);
         }
       }

@@ -17,9 +17,10 @@ import { freePortPair, tempDir } from "../tests/helpers/cluster";
 import { ROOT, bundle } from "../tests/helpers/paths";
 import { WIDENED_NOTE } from "../tests/helpers/widen";
 import type { GeneratorCommand, GeneratorReply } from "./ingest-generator";
-import type { ReaderCommand, ReaderReply } from "./ingest-reader";
+import type { ReaderCommand, ReaderReply, SlowWindow } from "./ingest-reader";
 import type { ReceiverCommand, ReceiverReply } from "./ingest-receiver";
 import { PerfDiff, perfDiff, perfLines, perfUsable, recordCore0 } from "./perfdiff";
+import { Run, SchedTrace, holds, split, threadsOf } from "./sched-trace";
 
 const USAGE = `usage: npm run bench:ingest -- [--quick] [--nodes LIST] [--seconds S] [--rates LIST] [--auth required|off] [--cpu-prof] [--trace-gc] [--perf]
   --quick        short steps and a coarse search (a smoke run, not figures)
@@ -144,9 +145,12 @@ const fmt = (x: number | null, digits = 0): string => (x === null || !Number.isF
 const running = new Set<ChildProcess>();
 /** net.core.rmem_max as it was before the run, while it is raised. */
 let rmemRestore: string | null = null;
+/** The latency step's trace of core 0 while it records: stopped (and its tracefs instance removed) however this process exits. */
+let tracing: SchedTrace | null = null;
 process.on("exit", () => {
   for (const child of running) child.kill("SIGKILL");
   if (rmemRestore !== null) writeFileSync(RMEM_MAX, rmemRestore);
+  tracing?.stop();
 });
 
 /** Node's flags for a child process, and its working directory. */
@@ -424,6 +428,106 @@ interface Row {
   /** share of core 0 busy with other processes during the step, and stolen by the hypervisor */
   core0_other_share: number;
   core0_steal_share: number;
+  /** the latency step only: what core 0 ran meanwhile, from its sched_switch events (null: not traced, see notes) */
+  core0_trace?: Core0Trace | null;
+}
+
+/** What core 0 ran during the latency step, and while its slow updates waited. */
+interface Core0Trace {
+  events: number;
+  /** the trace's buffer filled and its first events were lost */
+  overran: boolean;
+  /** times other tasks held core 0 for 2 ms or more without a break, longest first (at most 10) */
+  holds_over_2ms: number;
+  holds: Array<{ at_ms: number; ms: number; task: string }>;
+  /**
+   * the updates over 5 ms, in episodes: the reader's windows of 100 ms whose updates'
+   * waits (first send to last sight) overlap or lie within 100 ms of each other, so that a
+   * stall and the backlog drained after it are one. Where core 0's time went meanwhile (ms),
+   * and the longest hold by other tasks in it
+   */
+  episodes: Array<{
+    at_ms: number;
+    updates: number;
+    max_ms: number;
+    span_ms: number;
+    recvstats_ms: number;
+    idle_ms: number;
+    others_ms: number;
+    others: Array<{ task: string; ms: number }>;
+    longest_hold_ms: number;
+  }>;
+}
+
+/** How many of the latency step's episodes printTrace shows (the most updates first). */
+const EPISODES_SHOWN = 6;
+
+/**
+ * The latency step's trace against the reader's slow windows: where core 0's time went
+ * while their updates waited. Times: the trace's are CLOCK_MONOTONIC, the reader's epoch
+ * ms; wallMinusMono converts (the two clocks, read together here, agree within a millisecond).
+ */
+function core0Trace(runs: Run[], overran: boolean, rsPid: number, slow: SlowWindow[], wallMinusMono: number): Core0Trace {
+  const tids = threadsOf(rsPid);
+  const own = (pid: number): boolean => tids.has(pid);
+  const all = holds(runs, own, 2);
+  const r2 = (x: number): number => Math.round(x * 100) / 100;
+  // the windows come in time order: one episode goes on while the next window's wait begins within 100 ms of its end
+  const episodes: Array<{ from: number; to: number; updates: number; max: number }> = [];
+  for (const w of slow) {
+    const last = episodes[episodes.length - 1];
+    if (last && w.firstSentMs <= last.to + 100) {
+      last.to = Math.max(last.to, w.lastSeenMs);
+      last.from = Math.min(last.from, w.firstSentMs);
+      last.updates += w.updates;
+      last.max = Math.max(last.max, w.maxMs);
+    } else episodes.push({ from: w.firstSentMs, to: w.lastSeenMs, updates: w.updates, max: w.maxMs });
+  }
+  return {
+    events: runs.length,
+    overran,
+    holds_over_2ms: all.length,
+    holds: all.slice(0, 10).map((h) => ({ at_ms: Math.round(h.start + wallMinusMono), ms: r2(h.ms), task: h.task })),
+    episodes: episodes.map((e) => {
+      const from = e.from - wallMinusMono;
+      const to = e.to - wallMinusMono;
+      const sp = split(runs, from, to, own);
+      const inside = all.filter((h) => h.start < to && h.start + h.ms > from);
+      return {
+        at_ms: Math.round(e.from),
+        updates: e.updates,
+        max_ms: r2(e.max),
+        span_ms: r2(e.to - e.from),
+        recvstats_ms: r2(sp.own),
+        idle_ms: r2(sp.idle),
+        others_ms: r2(sp.other),
+        others: sp.others.slice(0, 3).map((o) => ({ task: o.task, ms: r2(o.ms) })),
+        longest_hold_ms: r2(inside.length ? inside[0].ms : 0),
+      };
+    }),
+  };
+}
+
+/** Prints core0Trace's findings under the latency step's row. */
+function printTrace(t: Core0Trace, stealMs: number): void {
+  const ms = (x: number): string => x.toFixed(1);
+  const clock = (epochMs: number): string => new Date(epochMs).toISOString().slice(11, 22);
+  const longest = t.holds[0];
+  console.log(
+    `    core 0 in the latency step (sched_switch, ${t.events} runs${t.overran ? ", the first ones lost: buffer full" : ""}): other tasks held it for 2 ms or more ${t.holds_over_2ms} times` +
+      (longest ? ` (longest ${ms(longest.ms)} ms at ${clock(longest.at_ms)}, mostly ${longest.task})` : "") +
+      `; the hypervisor took ${stealMs.toFixed(0)} ms of it (steal)`,
+  );
+  if (!t.episodes.length) return;
+  console.log("    the updates over 5 ms, by episode (from the first one's send to the last one's sight), and what core 0 ran meanwhile:");
+  for (const e of [...t.episodes].sort((a, b) => b.updates - a.updates).slice(0, EPISODES_SHOWN)) {
+    const who = e.others.filter((o) => o.ms >= 0.1).map((o) => `${o.task} ${ms(o.ms)}`).join(", ");
+    console.log(
+      `      ${clock(e.at_ms)}  ${String(e.updates).padStart(5)} updates (up to ${ms(e.max_ms)} ms) over ${ms(e.span_ms)} ms: recvstats ${ms(e.recvstats_ms)} ms, idle ${ms(e.idle_ms)}, other tasks ${ms(e.others_ms)}${who ? ` (${who})` : ""}` +
+        (e.longest_hold_ms ? `, held by others up to ${ms(e.longest_hold_ms)} ms at once` : ""),
+    );
+  }
+  if (t.episodes.length > EPISODES_SHOWN) console.log(`      (${t.episodes.length - EPISODES_SHOWN} more in the JSON)`);
 }
 
 interface CeilingRow {
@@ -749,11 +853,17 @@ async function main(): Promise<void> {
         const drops0 = kernelDrops(port) ?? 0;
         const cpu0 = cpuSplitUs(pid);
         const watch = new CoreWatch(pid);
+        const watchedFrom = performance.now();
         const h0 = reader.header();
         const pub0 = published(reader, N).updates;
         lat.send({ cmd: "start" });
         const steady = phase === "latency";
         const sampled = args.perf && N === ceilingNodes && !plain && phase === "search" ? perfDuring(`recvstats-${rate}`) : null;
+        // the latency step: what core 0 runs meanwhile, to tell recvstats' own delays from the core taken by others
+        const trace = steady ? SchedTrace.start(0) : null;
+        if (typeof trace === "string") notes.push(`the latency step's core 0 was not traced: ${trace}`);
+        else tracing = trace;
+        const wallMinusMono = Date.now() - Number(process.hrtime.bigint()) / 1e6;
         const done = await gen.ask({ cmd: "step", port, rate, seconds: args.seconds, count: 0, full: false, sign: signed, steady }, "done");
         await sampled;
         // the backlog in the socket drains: wait until every update is visible, or nothing more comes
@@ -765,6 +875,8 @@ async function main(): Promise<void> {
           pub = again;
         }
         const l = await lat.ask({ cmd: "stop" }, "latency");
+        const traced = trace instanceof SchedTrace ? trace.stop() : null;
+        tracing = null;
         const cpu1 = cpuSplitUs(pid);
         const cpu = cpu1.user + cpu1.sys - cpu0.user - cpu0.sys;
         const drops = (kernelDrops(port) ?? 0) - drops0;
@@ -805,6 +917,7 @@ async function main(): Promise<void> {
           core0_other_share: others.other,
           core0_steal_share: others.steal,
         };
+        if (steady) row.core0_trace = traced ? core0Trace(traced.runs, traced.overran, pid, l.slowDetail, wallMinusMono) : null;
         rows.push(row);
         console.log(
           `  ${String(N).padStart(7)} ${String(rate).padStart(12)} ${fmt(row.offered_updates_s).padStart(10)} ${fmt(row.published_updates_s).padStart(12)} ${String(drops).padStart(7)} ${fmt(row.cpu_us_per_update, 1).padStart(11)} ${fmt(row.rss_mb, 1).padStart(8)} ${fmt(l.p50, 2).padStart(7)} ${fmt(l.p99, 2).padStart(7)} ${(100 * row.generator_cpu_share).toFixed(0).padStart(7)}% ${(100 * others.other).toFixed(0).padStart(6)}%` +
@@ -818,6 +931,7 @@ async function main(): Promise<void> {
             (done.skipped ? `  ${done.skipped} updates skipped to keep the rate steady` : "") +
             (row.generator_limited ? "  generator-limited" : ""),
         );
+        if (row.core0_trace) printTrace(row.core0_trace, others.steal * (performance.now() - watchedFrom));
         return { pass: row.zero_loss, achieved: row.generator_limited ? done.updates / s : null, disturbed: others.other + others.steal > DISTURBED };
       };
       const found = await search(`recvstats, ${N} nodes${plain ? ", no key (the same signed datagrams, unchecked)" : ""}`, (rate) => step(rate, "search"));
