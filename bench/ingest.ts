@@ -20,7 +20,7 @@ import type { GeneratorCommand, GeneratorReply } from "./ingest-generator";
 import type { ReaderCommand, ReaderReply, SlowWindow } from "./ingest-reader";
 import type { ReceiverCommand, ReceiverReply } from "./ingest-receiver";
 import { PerfDiff, perfDiff, perfLines, perfUsable, recordCore0 } from "./perfdiff";
-import { Run, SchedTrace, holds, split, threadsOf } from "./sched-trace";
+import { Hold, Run, SchedTrace, holds, split, threadsOf } from "./sched-trace";
 
 const USAGE = `usage: npm run bench:ingest -- [--quick] [--nodes LIST] [--seconds S] [--rates LIST] [--auth required|off] [--cpu-prof] [--trace-gc] [--perf]
   --quick        short steps and a coarse search (a smoke run, not figures)
@@ -432,19 +432,24 @@ interface Row {
   core0_trace?: Core0Trace | null;
 }
 
-/** What core 0 ran during the latency step, and while its slow updates waited. */
+/** What the two cores ran during the latency step, and while its slow updates waited. */
 interface Core0Trace {
+  /** task switches recorded on core 0 and on core 1 */
   events: number;
-  /** the trace's buffer filled and its first events were lost */
+  events_core1: number;
+  /** a trace buffer filled and its first events were lost */
   overran: boolean;
   /** times other tasks held core 0 for 2 ms or more without a break, longest first (at most 10) */
   holds_over_2ms: number;
   holds: Array<{ at_ms: number; ms: number; task: string }>;
+  /** the same on core 1, against the generator, the reader and the benchmark */
+  holds_core1_over_2ms: number;
+  holds_core1: Array<{ at_ms: number; ms: number; task: string }>;
   /**
    * the updates over 5 ms, in episodes: the reader's windows of 100 ms whose updates'
    * waits (first send to last sight) overlap or lie within 100 ms of each other, so that a
    * stall and the backlog drained after it are one. Where core 0's time went meanwhile (ms),
-   * and the longest hold by other tasks in it
+   * the longest hold by other tasks in it, and the other tasks' time on core 1
    */
   episodes: Array<{
     at_ms: number;
@@ -456,6 +461,9 @@ interface Core0Trace {
     others_ms: number;
     others: Array<{ task: string; ms: number }>;
     longest_hold_ms: number;
+    core1_others_ms: number;
+    core1_others: Array<{ task: string; ms: number }>;
+    core1_longest_hold_ms: number;
   }>;
 }
 
@@ -463,15 +471,24 @@ interface Core0Trace {
 const EPISODES_SHOWN = 6;
 
 /**
- * The latency step's trace against the reader's slow windows: where core 0's time went
- * while their updates waited. Times: the trace's are CLOCK_MONOTONIC, the reader's epoch
- * ms; wallMinusMono converts (the two clocks, read together here, agree within a millisecond).
+ * The latency step's trace against the reader's slow windows: where each core's time went
+ * while their updates waited. ours0: recvstats' pid; ours1: the generator's, the reader's
+ * and this process's. Times: the trace's are CLOCK_MONOTONIC, the reader's epoch ms;
+ * wallMinusMono converts (the two clocks, read together here, agree within a millisecond).
  */
-function core0Trace(runs: Run[], overran: boolean, rsPid: number, slow: SlowWindow[], wallMinusMono: number): Core0Trace {
-  const tids = threadsOf(rsPid);
-  const own = (pid: number): boolean => tids.has(pid);
-  const all = holds(runs, own, 2);
+function core0Trace(runs: Map<number, Run[]>, overran: boolean, ours0: number, ours1: number[], slow: SlowWindow[], wallMinusMono: number): Core0Trace {
+  const tids0 = threadsOf(ours0);
+  const tids1 = new Set(ours1.flatMap((p) => [...threadsOf(p)]));
+  const own0 = (pid: number): boolean => tids0.has(pid);
+  const own1 = (pid: number): boolean => tids1.has(pid);
+  const runs0 = runs.get(0) ?? [];
+  const runs1 = runs.get(1) ?? [];
+  const all0 = holds(runs0, own0, 2);
+  const all1 = holds(runs1, own1, 2);
   const r2 = (x: number): number => Math.round(x * 100) / 100;
+  const listed = (h: Hold[]): Array<{ at_ms: number; ms: number; task: string }> =>
+    h.slice(0, 10).map((x) => ({ at_ms: Math.round(x.start + wallMinusMono), ms: r2(x.ms), task: x.task }));
+  const longestIn = (h: Hold[], from: number, to: number): number => r2(h.find((x) => x.start < to && x.start + x.ms > from)?.ms ?? 0);
   // the windows come in time order: one episode goes on while the next window's wait begins within 100 ms of its end
   const episodes: Array<{ from: number; to: number; updates: number; max: number }> = [];
   for (const w of slow) {
@@ -484,25 +501,31 @@ function core0Trace(runs: Run[], overran: boolean, rsPid: number, slow: SlowWind
     } else episodes.push({ from: w.firstSentMs, to: w.lastSeenMs, updates: w.updates, max: w.maxMs });
   }
   return {
-    events: runs.length,
+    events: runs0.length,
+    events_core1: runs1.length,
     overran,
-    holds_over_2ms: all.length,
-    holds: all.slice(0, 10).map((h) => ({ at_ms: Math.round(h.start + wallMinusMono), ms: r2(h.ms), task: h.task })),
+    holds_over_2ms: all0.length,
+    holds: listed(all0),
+    holds_core1_over_2ms: all1.length,
+    holds_core1: listed(all1),
     episodes: episodes.map((e) => {
       const from = e.from - wallMinusMono;
       const to = e.to - wallMinusMono;
-      const sp = split(runs, from, to, own);
-      const inside = all.filter((h) => h.start < to && h.start + h.ms > from);
+      const sp0 = split(runs0, from, to, own0);
+      const sp1 = split(runs1, from, to, own1);
       return {
         at_ms: Math.round(e.from),
         updates: e.updates,
         max_ms: r2(e.max),
         span_ms: r2(e.to - e.from),
-        recvstats_ms: r2(sp.own),
-        idle_ms: r2(sp.idle),
-        others_ms: r2(sp.other),
-        others: sp.others.slice(0, 3).map((o) => ({ task: o.task, ms: r2(o.ms) })),
-        longest_hold_ms: r2(inside.length ? inside[0].ms : 0),
+        recvstats_ms: r2(sp0.own),
+        idle_ms: r2(sp0.idle),
+        others_ms: r2(sp0.other),
+        others: sp0.others.slice(0, 3).map((o) => ({ task: o.task, ms: r2(o.ms) })),
+        longest_hold_ms: longestIn(all0, from, to),
+        core1_others_ms: r2(sp1.other),
+        core1_others: sp1.others.slice(0, 3).map((o) => ({ task: o.task, ms: r2(o.ms) })),
+        core1_longest_hold_ms: longestIn(all1, from, to),
       };
     }),
   };
@@ -512,19 +535,22 @@ function core0Trace(runs: Run[], overran: boolean, rsPid: number, slow: SlowWind
 function printTrace(t: Core0Trace, stealMs: number): void {
   const ms = (x: number): string => x.toFixed(1);
   const clock = (epochMs: number): string => new Date(epochMs).toISOString().slice(11, 22);
-  const longest = t.holds[0];
+  const longest = (h: Core0Trace["holds"]): string => (h[0] ? ` (longest ${ms(h[0].ms)} ms at ${clock(h[0].at_ms)}, mostly ${h[0].task})` : "");
+  const who = (o: Array<{ task: string; ms: number }>): string => {
+    const s = o.filter((x) => x.ms >= 0.1).map((x) => `${x.task} ${ms(x.ms)}`).join(", ");
+    return s ? ` (${s})` : "";
+  };
   console.log(
-    `    core 0 in the latency step (sched_switch, ${t.events} runs${t.overran ? ", the first ones lost: buffer full" : ""}): other tasks held it for 2 ms or more ${t.holds_over_2ms} times` +
-      (longest ? ` (longest ${ms(longest.ms)} ms at ${clock(longest.at_ms)}, mostly ${longest.task})` : "") +
-      `; the hypervisor took ${stealMs.toFixed(0)} ms of it (steal)`,
+    `    traced (sched_switch${t.overran ? ", the first events lost: buffer full" : ""}): other tasks held core 0 for 2 ms or more ${t.holds_over_2ms} times${longest(t.holds)}; ` +
+      `core 1 (generator, reader) ${t.holds_core1_over_2ms} times${longest(t.holds_core1)}; the hypervisor took ${stealMs.toFixed(0)} ms of core 0 (steal)`,
   );
   if (!t.episodes.length) return;
-  console.log("    the updates over 5 ms, by episode (from the first one's send to the last one's sight), and what core 0 ran meanwhile:");
+  console.log("    the updates over 5 ms, by episode (from the first one's send to the last one's sight), and what the cores ran meanwhile:");
   for (const e of [...t.episodes].sort((a, b) => b.updates - a.updates).slice(0, EPISODES_SHOWN)) {
-    const who = e.others.filter((o) => o.ms >= 0.1).map((o) => `${o.task} ${ms(o.ms)}`).join(", ");
     console.log(
-      `      ${clock(e.at_ms)}  ${String(e.updates).padStart(5)} updates (up to ${ms(e.max_ms)} ms) over ${ms(e.span_ms)} ms: recvstats ${ms(e.recvstats_ms)} ms, idle ${ms(e.idle_ms)}, other tasks ${ms(e.others_ms)}${who ? ` (${who})` : ""}` +
-        (e.longest_hold_ms ? `, held by others up to ${ms(e.longest_hold_ms)} ms at once` : ""),
+      `      ${clock(e.at_ms)}  ${String(e.updates).padStart(5)} updates (up to ${ms(e.max_ms)} ms) over ${ms(e.span_ms)} ms: core 0 recvstats ${ms(e.recvstats_ms)} ms, idle ${ms(e.idle_ms)}, ` +
+        `other tasks ${ms(e.others_ms)}${who(e.others)}${e.longest_hold_ms ? `, up to ${ms(e.longest_hold_ms)} at once` : ""}; ` +
+        `core 1 other tasks ${ms(e.core1_others_ms)}${who(e.core1_others)}${e.core1_longest_hold_ms ? `, up to ${ms(e.core1_longest_hold_ms)} at once` : ""}`,
     );
   }
   if (t.episodes.length > EPISODES_SHOWN) console.log(`      (${t.episodes.length - EPISODES_SHOWN} more in the JSON)`);
@@ -859,8 +885,8 @@ async function main(): Promise<void> {
         lat.send({ cmd: "start" });
         const steady = phase === "latency";
         const sampled = args.perf && N === ceilingNodes && !plain && phase === "search" ? perfDuring(`recvstats-${rate}`) : null;
-        // the latency step: what core 0 runs meanwhile, to tell recvstats' own delays from the core taken by others
-        const trace = steady ? SchedTrace.start(0) : null;
+        // the latency step: what the cores run meanwhile, to tell recvstats' own delays from its core taken by others
+        const trace = steady ? SchedTrace.start([0, 1]) : null;
         if (typeof trace === "string") notes.push(`the latency step's core 0 was not traced: ${trace}`);
         else tracing = trace;
         const wallMinusMono = Date.now() - Number(process.hrtime.bigint()) / 1e6;
@@ -917,7 +943,7 @@ async function main(): Promise<void> {
           core0_other_share: others.other,
           core0_steal_share: others.steal,
         };
-        if (steady) row.core0_trace = traced ? core0Trace(traced.runs, traced.overran, pid, l.slowDetail, wallMinusMono) : null;
+        if (steady) row.core0_trace = traced ? core0Trace(traced.runs, traced.overran, pid, [gen.child.pid!, lat.child.pid!, process.pid], l.slowDetail, wallMinusMono) : null;
         rows.push(row);
         console.log(
           `  ${String(N).padStart(7)} ${String(rate).padStart(12)} ${fmt(row.offered_updates_s).padStart(10)} ${fmt(row.published_updates_s).padStart(12)} ${String(drops).padStart(7)} ${fmt(row.cpu_us_per_update, 1).padStart(11)} ${fmt(row.rss_mb, 1).padStart(8)} ${fmt(l.p50, 2).padStart(7)} ${fmt(l.p99, 2).padStart(7)} ${(100 * row.generator_cpu_share).toFixed(0).padStart(7)}% ${(100 * others.other).toFixed(0).padStart(6)}%` +

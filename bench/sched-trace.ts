@@ -1,7 +1,7 @@
-// What ran on one core, from the kernel's sched_switch events: bench:ingest records core 0
-// through its latency step, so that each stretch of updates over 5 ms can be told apart:
-// recvstats behind on its own work, or the core taken by another task (the VM's agent, a
-// kernel thread). The events go into a tracefs instance of its own (instances/NAME), with
+// What ran on some cores, from the kernel's sched_switch events: bench:ingest records both
+// cores through its latency step, so that each stretch of updates over 5 ms can be told
+// apart: recvstats behind on its own work, its core taken by another task (the VM's agent,
+// a kernel thread), or the delay on the other core (the generator or the reader held up). The events go into a tracefs instance of its own (instances/NAME), with
 // its own buffer, clock and CPU mask, so the machine's global tracing settings are left as
 // they were. Root only; without tracefs the caller is told why and goes on without it.
 
@@ -43,21 +43,21 @@ const BUFFER_KB = 65536;
 export class SchedTrace {
   private constructor(
     private readonly dir: string,
-    private readonly cpu: number,
+    private readonly cpus: readonly number[],
   ) {}
 
-  /** Starts recording core cpu's task switches; a string says why it cannot. */
-  static start(cpu: number, name = `bench-ingest-${process.pid}`): SchedTrace | string {
+  /** Starts recording the task switches of the given cores; a string says why it cannot. */
+  static start(cpus: readonly number[], name = `bench-ingest-${process.pid}`): SchedTrace | string {
     const root = ROOTS.find((r) => existsSync(join(r, "instances")));
     if (!root) return "no tracefs (mount -t tracefs nodev /sys/kernel/tracing)";
     const dir = join(root, "instances", name);
     try {
       if (!existsSync(dir)) mkdirSync(dir);
-      const t = new SchedTrace(dir, cpu);
+      const t = new SchedTrace(dir, cpus);
       t.set("tracing_on", "0");
       // CLOCK_MONOTONIC, the clock of process.hrtime: the trace's times compare with ours
       t.set("trace_clock", "mono");
-      t.set("tracing_cpumask", (1 << cpu).toString(16));
+      t.set("tracing_cpumask", cpus.reduce((m, c) => m | (1 << c), 0).toString(16));
       t.set("buffer_size_kb", String(BUFFER_KB));
       t.set("set_event", "sched:sched_switch");
       t.set("trace", "");
@@ -77,12 +77,12 @@ export class SchedTrace {
     writeFileSync(join(this.dir, file), value);
   }
 
-  /** Stops, removes the instance and returns the core's runs, and whether the buffer overran (the first events lost). */
-  stop(): { runs: Run[]; overran: boolean } {
-    let text = "";
+  /** Stops, removes the instance and returns each core's runs (by core), and whether a buffer overran (its first events lost). */
+  stop(): { runs: Map<number, Run[]>; overran: boolean } {
+    const texts: string[] = [];
     try {
       this.set("tracing_on", "0");
-      text = readFileSync(join(this.dir, "per_cpu", `cpu${this.cpu}`, "trace"), "latin1");
+      for (const c of this.cpus) texts.push(readFileSync(join(this.dir, "per_cpu", `cpu${c}`, "trace"), "latin1"));
     } finally {
       try {
         this.set("set_event", "");
@@ -91,8 +91,11 @@ export class SchedTrace {
         // a reader still has a file open: the instance stays, stopped, until the next start reuses it
       }
     }
-    const counts = /entries-in-buffer\/entries-written: (\d+)\/(\d+)/.exec(text);
-    return { runs: parseSwitches(text), overran: counts !== null && counts[1] !== counts[2] };
+    const overran = texts.some((text) => {
+      const counts = /entries-in-buffer\/entries-written: (\d+)\/(\d+)/.exec(text);
+      return counts !== null && counts[1] !== counts[2];
+    });
+    return { runs: new Map(this.cpus.map((c, i) => [c, parseSwitches(texts[i])])), overran };
   }
 }
 

@@ -65,13 +65,14 @@ const tracefs = ["/sys/kernel/tracing/instances", "/sys/kernel/debug/tracing/ins
 
 test("a real trace of core 0 shows a busy process pinned there, for the CPU time it spent", { skip: process.getuid?.() !== 0 || !tracefs ? "needs root and tracefs" : false }, async () => {
   const name = `sched-trace-test-${process.pid}`;
-  const t = SchedTrace.start(0, name);
+  const t = SchedTrace.start([0], name);
   assert.ok(t instanceof SchedTrace, String(t));
   // 60 ms of CPU time on core 0, however the core is shared meanwhile
   const child = spawn("taskset", ["-c", "0", process.execPath, "-e", "const s = process.cpuUsage(); while (process.cpuUsage(s).user < 60000);"], { stdio: "ignore" });
   const code = await new Promise((r) => child.once("exit", r));
   assert.equal(code, 0);
-  const { runs, overran } = t.stop();
+  const { runs: byCore, overran } = t.stop();
+  const runs = byCore.get(0)!;
   assert.equal(overran, false);
   assert.ok(runs.length > 0);
   const s = split(runs, runs[0].start, runs[runs.length - 1].end, () => false);
