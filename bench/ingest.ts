@@ -145,7 +145,7 @@ const fmt = (x: number | null, digits = 0): string => (x === null || !Number.isF
 const running = new Set<ChildProcess>();
 /** net.core.rmem_max as it was before the run, while it is raised. */
 let rmemRestore: string | null = null;
-/** The latency step's trace of core 0 while it records: stopped (and its tracefs instance removed) however this process exits. */
+/** The latency step's trace of the cores while it records: stopped (and its tracefs instance removed) however this process exits. */
 let tracing: SchedTrace | null = null;
 process.on("exit", () => {
   for (const child of running) child.kill("SIGKILL");
@@ -428,12 +428,12 @@ interface Row {
   /** share of core 0 busy with other processes during the step, and stolen by the hypervisor */
   core0_other_share: number;
   core0_steal_share: number;
-  /** the latency step only: what core 0 ran meanwhile, from its sched_switch events (null: not traced, see notes) */
-  core0_trace?: Core0Trace | null;
+  /** the latency step only: what the two cores ran meanwhile, from their sched_switch events (null: not traced, see notes) */
+  cores_trace?: CoresTrace | null;
 }
 
 /** What the two cores ran during the latency step, and while its slow updates waited. */
-interface Core0Trace {
+interface CoresTrace {
   /** task switches recorded on core 0 and on core 1 */
   events: number;
   events_core1: number;
@@ -476,7 +476,7 @@ const EPISODES_SHOWN = 6;
  * and this process's. Times: the trace's are CLOCK_MONOTONIC, the reader's epoch ms;
  * wallMinusMono converts (the two clocks, read together here, agree within a millisecond).
  */
-function core0Trace(runs: Map<number, Run[]>, overran: boolean, ours0: number, ours1: number[], slow: SlowWindow[], wallMinusMono: number): Core0Trace {
+function coresTrace(runs: Map<number, Run[]>, overran: boolean, ours0: number, ours1: number[], slow: SlowWindow[], wallMinusMono: number): CoresTrace {
   const tids0 = threadsOf(ours0);
   const tids1 = new Set(ours1.flatMap((p) => [...threadsOf(p)]));
   const own0 = (pid: number): boolean => tids0.has(pid);
@@ -531,11 +531,11 @@ function core0Trace(runs: Map<number, Run[]>, overran: boolean, ours0: number, o
   };
 }
 
-/** Prints core0Trace's findings under the latency step's row. */
-function printTrace(t: Core0Trace, stealMs: number): void {
+/** Prints coresTrace's findings under the latency step's row; stealMs: the hypervisor's steal of core 0 over the step. */
+function printTrace(t: CoresTrace, stealMs: number): void {
   const ms = (x: number): string => x.toFixed(1);
   const clock = (epochMs: number): string => new Date(epochMs).toISOString().slice(11, 22);
-  const longest = (h: Core0Trace["holds"]): string => (h[0] ? ` (longest ${ms(h[0].ms)} ms at ${clock(h[0].at_ms)}, mostly ${h[0].task})` : "");
+  const longest = (h: CoresTrace["holds"]): string => (h[0] ? ` (longest ${ms(h[0].ms)} ms at ${clock(h[0].at_ms)}, mostly ${h[0].task})` : "");
   const who = (o: Array<{ task: string; ms: number }>): string => {
     const s = o.filter((x) => x.ms >= 0.1).map((x) => `${x.task} ${ms(x.ms)}`).join(", ");
     return s ? ` (${s})` : "";
@@ -887,7 +887,7 @@ async function main(): Promise<void> {
         const sampled = args.perf && N === ceilingNodes && !plain && phase === "search" ? perfDuring(`recvstats-${rate}`) : null;
         // the latency step: what the cores run meanwhile, to tell recvstats' own delays from its core taken by others
         const trace = steady ? SchedTrace.start([0, 1]) : null;
-        if (typeof trace === "string") notes.push(`the latency step's core 0 was not traced: ${trace}`);
+        if (typeof trace === "string") notes.push(`the latency step's cores were not traced: ${trace}`);
         else tracing = trace;
         const wallMinusMono = Date.now() - Number(process.hrtime.bigint()) / 1e6;
         const done = await gen.ask({ cmd: "step", port, rate, seconds: args.seconds, count: 0, full: false, sign: signed, steady }, "done");
@@ -907,6 +907,7 @@ async function main(): Promise<void> {
         const cpu = cpu1.user + cpu1.sys - cpu0.user - cpu0.sys;
         const drops = (kernelDrops(port) ?? 0) - drops0;
         const others = watch.other();
+        const watchedMs = performance.now() - watchedFrom;
         await sleep(1100); // the header (counters) is published with the heartbeat, every second
         const h1 = reader.header();
         const rejected = Object.keys(h1.rejected).reduce((n, k) => n + h1.rejected[k] - (h0.rejected[k] ?? 0), 0);
@@ -943,7 +944,7 @@ async function main(): Promise<void> {
           core0_other_share: others.other,
           core0_steal_share: others.steal,
         };
-        if (steady) row.core0_trace = traced ? core0Trace(traced.runs, traced.overran, pid, [gen.child.pid!, lat.child.pid!, process.pid], l.slowDetail, wallMinusMono) : null;
+        if (steady) row.cores_trace = traced ? coresTrace(traced.runs, traced.overran, pid, [gen.child.pid!, lat.child.pid!, process.pid], l.slowDetail, wallMinusMono) : null;
         rows.push(row);
         console.log(
           `  ${String(N).padStart(7)} ${String(rate).padStart(12)} ${fmt(row.offered_updates_s).padStart(10)} ${fmt(row.published_updates_s).padStart(12)} ${String(drops).padStart(7)} ${fmt(row.cpu_us_per_update, 1).padStart(11)} ${fmt(row.rss_mb, 1).padStart(8)} ${fmt(l.p50, 2).padStart(7)} ${fmt(l.p99, 2).padStart(7)} ${(100 * row.generator_cpu_share).toFixed(0).padStart(7)}% ${(100 * others.other).toFixed(0).padStart(6)}%` +
@@ -957,7 +958,7 @@ async function main(): Promise<void> {
             (done.skipped ? `  ${done.skipped} updates skipped to keep the rate steady` : "") +
             (row.generator_limited ? "  generator-limited" : ""),
         );
-        if (row.core0_trace) printTrace(row.core0_trace, others.steal * (performance.now() - watchedFrom));
+        if (row.cores_trace) printTrace(row.cores_trace, others.steal * watchedMs);
         return { pass: row.zero_loss, achieved: row.generator_limited ? done.updates / s : null, disturbed: others.other + others.steal > DISTURBED };
       };
       const found = await search(`recvstats, ${N} nodes${plain ? ", no key (the same signed datagrams, unchecked)" : ""}`, (rate) => step(rate, "search"));
