@@ -457,6 +457,8 @@ interface CoresTrace {
     max_ms: number;
     span_ms: number;
     recvstats_ms: number;
+    /** which of recvstats' threads had that time: its main thread, or its other threads (V8's workers: collections, compiles) */
+    recvstats_threads: Array<{ task: string; ms: number }>;
     idle_ms: number;
     others_ms: number;
     others: Array<{ task: string; ms: number }>;
@@ -464,6 +466,9 @@ interface CoresTrace {
     core1_others_ms: number;
     core1_others: Array<{ task: string; ms: number }>;
     core1_longest_hold_ms: number;
+    /** the generator's, the reader's and the benchmark's threads on core 1 meanwhile, and core 1's idle time */
+    core1_ours: Array<{ task: string; ms: number }>;
+    core1_idle_ms: number;
   }>;
 }
 
@@ -473,12 +478,25 @@ const EPISODES_SHOWN = 6;
 /**
  * The latency step's trace against the reader's slow windows: where each core's time went
  * while their updates waited. ours0: recvstats' pid; ours1: the generator's, the reader's
- * and this process's. Times: the trace's are CLOCK_MONOTONIC, the reader's epoch ms;
+ * and this process's, by name. Times: the trace's are CLOCK_MONOTONIC, the reader's epoch ms;
  * wallMinusMono converts (the two clocks, read together here, agree within a millisecond).
  */
-function coresTrace(runs: Map<number, Run[]>, overran: boolean, ours0: number, ours1: number[], slow: SlowWindow[], wallMinusMono: number): CoresTrace {
+function coresTrace(runs: Map<number, Run[]>, overran: boolean, ours0: number, ours1: Record<string, number>, slow: SlowWindow[], wallMinusMono: number): CoresTrace {
   const tids0 = threadsOf(ours0);
-  const tids1 = new Set(ours1.flatMap((p) => [...threadsOf(p)]));
+  const tids1 = new Set(Object.values(ours1).flatMap((p) => [...threadsOf(p)]));
+  // our threads by what they are (node names none of its threads: all are "node")
+  const label = new Map<number, string>();
+  for (const [name, pid] of Object.entries({ recvstats: ours0, ...ours1 })) {
+    for (const tid of threadsOf(pid)) label.set(tid, tid === pid ? `${name} main thread` : `${name} other threads`);
+  }
+  const labelled = (o: Array<{ task: string; ms: number }>): Array<{ task: string; ms: number }> => {
+    const by = new Map<string, number>();
+    for (const x of o) {
+      const name = label.get(Number(x.task.slice(x.task.lastIndexOf("/") + 1))) ?? x.task;
+      by.set(name, (by.get(name) ?? 0) + x.ms);
+    }
+    return [...by].map(([task, ms]) => ({ task, ms })).sort((a, b) => b.ms - a.ms);
+  };
   const own0 = (pid: number): boolean => tids0.has(pid);
   const own1 = (pid: number): boolean => tids1.has(pid);
   const runs0 = runs.get(0) ?? [];
@@ -486,6 +504,7 @@ function coresTrace(runs: Map<number, Run[]>, overran: boolean, ours0: number, o
   const all0 = holds(runs0, own0, 2);
   const all1 = holds(runs1, own1, 2);
   const r2 = (x: number): number => Math.round(x * 100) / 100;
+  const top = (o: Array<{ task: string; ms: number }>): Array<{ task: string; ms: number }> => o.slice(0, 3).map((x) => ({ task: x.task, ms: r2(x.ms) }));
   const listed = (h: Hold[]): Array<{ at_ms: number; ms: number; task: string }> =>
     h.slice(0, 10).map((x) => ({ at_ms: Math.round(x.start + wallMinusMono), ms: r2(x.ms), task: x.task }));
   const longestIn = (h: Hold[], from: number, to: number): number => r2(h.find((x) => x.start < to && x.start + x.ms > from)?.ms ?? 0);
@@ -519,13 +538,16 @@ function coresTrace(runs: Map<number, Run[]>, overran: boolean, ours0: number, o
         max_ms: r2(e.max),
         span_ms: r2(e.to - e.from),
         recvstats_ms: r2(sp0.own),
+        recvstats_threads: top(labelled(sp0.owns)),
         idle_ms: r2(sp0.idle),
         others_ms: r2(sp0.other),
-        others: sp0.others.slice(0, 3).map((o) => ({ task: o.task, ms: r2(o.ms) })),
+        others: top(sp0.others),
         longest_hold_ms: longestIn(all0, from, to),
         core1_others_ms: r2(sp1.other),
-        core1_others: sp1.others.slice(0, 3).map((o) => ({ task: o.task, ms: r2(o.ms) })),
+        core1_others: top(sp1.others),
         core1_longest_hold_ms: longestIn(all1, from, to),
+        core1_ours: top(labelled(sp1.owns)),
+        core1_idle_ms: r2(sp1.idle),
       };
     }),
   };
@@ -548,9 +570,9 @@ function printTrace(t: CoresTrace, stealMs: number): void {
   console.log("    the updates over 5 ms, by episode (from the first one's send to the last one's sight), and what the cores ran meanwhile:");
   for (const e of [...t.episodes].sort((a, b) => b.updates - a.updates).slice(0, EPISODES_SHOWN)) {
     console.log(
-      `      ${clock(e.at_ms)}  ${String(e.updates).padStart(5)} updates (up to ${ms(e.max_ms)} ms) over ${ms(e.span_ms)} ms: core 0 recvstats ${ms(e.recvstats_ms)} ms, idle ${ms(e.idle_ms)}, ` +
+      `      ${clock(e.at_ms)}  ${String(e.updates).padStart(5)} updates (up to ${ms(e.max_ms)} ms) over ${ms(e.span_ms)} ms: core 0 recvstats ${ms(e.recvstats_ms)} ms${who(e.recvstats_threads)}, idle ${ms(e.idle_ms)}, ` +
         `other tasks ${ms(e.others_ms)}${who(e.others)}${e.longest_hold_ms ? `, up to ${ms(e.longest_hold_ms)} at once` : ""}; ` +
-        `core 1 other tasks ${ms(e.core1_others_ms)}${who(e.core1_others)}${e.core1_longest_hold_ms ? `, up to ${ms(e.core1_longest_hold_ms)} at once` : ""}`,
+        `core 1 ours${who(e.core1_ours)}, idle ${ms(e.core1_idle_ms)}, other tasks ${ms(e.core1_others_ms)}${who(e.core1_others)}${e.core1_longest_hold_ms ? `, up to ${ms(e.core1_longest_hold_ms)} at once` : ""}`,
     );
   }
   if (t.episodes.length > EPISODES_SHOWN) console.log(`      (${t.episodes.length - EPISODES_SHOWN} more in the JSON)`);
@@ -944,7 +966,7 @@ async function main(): Promise<void> {
           core0_other_share: others.other,
           core0_steal_share: others.steal,
         };
-        if (steady) row.cores_trace = traced ? coresTrace(traced.runs, traced.overran, pid, [gen.child.pid!, lat.child.pid!, process.pid], l.slowDetail, wallMinusMono) : null;
+        if (steady) row.cores_trace = traced ? coresTrace(traced.runs, traced.overran, pid, { generator: gen.child.pid!, reader: lat.child.pid!, bench: process.pid }, l.slowDetail, wallMinusMono) : null;
         rows.push(row);
         console.log(
           `  ${String(N).padStart(7)} ${String(rate).padStart(12)} ${fmt(row.offered_updates_s).padStart(10)} ${fmt(row.published_updates_s).padStart(12)} ${String(drops).padStart(7)} ${fmt(row.cpu_us_per_update, 1).padStart(11)} ${fmt(row.rss_mb, 1).padStart(8)} ${fmt(l.p50, 2).padStart(7)} ${fmt(l.p99, 2).padStart(7)} ${(100 * row.generator_cpu_share).toFixed(0).padStart(7)}% ${(100 * others.other).toFixed(0).padStart(6)}%` +

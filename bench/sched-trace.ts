@@ -23,6 +23,8 @@ export interface Split {
   other: number;
   /** the other tasks, most time first: "comm/pid" and ms */
   others: Array<{ task: string; ms: number }>;
+  /** own's tasks (threads) the same way: which of them had the time */
+  owns: Array<{ task: string; ms: number }>;
 }
 
 /** A time the core was held by other tasks without a break (no own task, no idle between). */
@@ -116,19 +118,24 @@ const taskOf = (r: Run): string => `${r.comm}/${r.pid}`;
 
 /** Where [from, to) went on the core: own's tasks, idle (pid 0), the others by task. */
 export function split(runs: readonly Run[], from: number, to: number, own: (pid: number) => boolean): Split {
-  const s: Split = { own: 0, idle: 0, other: 0, others: [] };
-  const byTask = new Map<string, number>();
+  const s: Split = { own: 0, idle: 0, other: 0, others: [], owns: [] };
+  const others = new Map<string, number>();
+  const owns = new Map<string, number>();
   for (const r of runs) {
     const ms = Math.min(r.end, to) - Math.max(r.start, from);
     if (ms <= 0) continue;
     if (r.pid === 0) s.idle += ms;
-    else if (own(r.pid)) s.own += ms;
     else {
-      s.other += ms;
-      byTask.set(taskOf(r), (byTask.get(taskOf(r)) ?? 0) + ms);
+      const mine = own(r.pid);
+      if (mine) s.own += ms;
+      else s.other += ms;
+      const by = mine ? owns : others;
+      by.set(taskOf(r), (by.get(taskOf(r)) ?? 0) + ms);
     }
   }
-  s.others = [...byTask].map(([task, ms]) => ({ task, ms })).sort((a, b) => b.ms - a.ms);
+  const ranked = (m: Map<string, number>): Array<{ task: string; ms: number }> => [...m].map(([task, ms]) => ({ task, ms })).sort((a, b) => b.ms - a.ms);
+  s.others = ranked(others);
+  s.owns = ranked(owns);
   return s;
 }
 

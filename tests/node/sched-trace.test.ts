@@ -53,6 +53,7 @@ test("a stretch of time is split into own work, idle and the other tasks, clippe
     { task: "agent/7", ms: 4 },
     { task: "kworker/8", ms: 1 },
   ]);
+  assert.deepEqual(s.owns, [{ task: "node/100", ms: 9 }]);
 });
 
 test("holds: other tasks back to back are one hold, broken by own work or idle; short ones are left out", () => {
