@@ -590,8 +590,12 @@ export class ShmReader {
     if (attempt >= FAST_RETRIES) Atomics.wait(sleeper, 0, 0, SLEEP_MS);
   }
 
-  /** Runs read under the header's lock until it sees one version of the header; throws after READ_RETRIES. */
-  private underHeader<T>(read: () => T | Torn): T {
+  /**
+   * Runs read(arg) under the header's lock until it sees one version of the header; throws
+   * after READ_RETRIES. (arg: so that the read of a node's slot, on every read of a record,
+   * passes a function made once rather than a closure per call.)
+   */
+  private underHeader<T, A = undefined>(read: (arg: A) => T | Torn, arg?: A): T {
     const seqAt = this.L.TABLE_SEQ >>> 2;
     let why: Torn = "locked";
     for (let attempt = 0; attempt < READ_RETRIES; attempt++) {
@@ -602,7 +606,7 @@ export class ShmReader {
         why = "locked";
         continue;
       }
-      const value = read();
+      const value = read(arg as A);
       if (Atomics.load(this.words, seqAt) !== seq) {
         why = "locked";
         continue;
@@ -620,6 +624,9 @@ export class ShmReader {
     );
   }
 
+  /** slot, made once: read() passes it to underHeader for every record it reads. */
+  private readonly slotOf = (n: number): number | Torn => this.slot(n);
+
   /** The record offset of node n from the directory (0: none), or "outside" when the directory does not fit the file. */
   private slot(n: number): number | Torn {
     const L = this.L;
@@ -630,18 +637,25 @@ export class ShmReader {
     return this.dv.getUint32(at, true);
   }
 
-  /** Whether the record at rec and the used part of its extents lie within the mapping. */
+  /**
+   * Whether the record at rec and the used part of its extents lie within the mapping.
+   * Every read checks it: nothing allocated (a reader polling the file reads hundreds of
+   * thousands of records a second, and its collections' pauses would be its lateness).
+   */
   private fits(rec: number): boolean {
     const L = this.L;
     const len = this.map.length;
     if (rec < L.TABLE_HEADER_BYTES || rec % 8 !== 0 || rec + L.NODE_SIZE > len) return false;
-    for (const [ref, size] of [[L.NODE_CPUS, L.CPU_SIZE], [L.NODE_CIS, L.CI_SIZE], [L.NODE_IFS, L.IF_SIZE]]) {
-      const count = this.dv.getUint32(rec + ref + L.EXT_COUNT, true);
-      if (count === 0) continue;
-      const off = this.dv.getUint32(rec + ref + L.EXT_OFFSET, true);
-      if (off < L.TABLE_HEADER_BYTES || off + count * size > len) return false;
-    }
-    return true;
+    return this.extentFits(rec, L.NODE_CPUS, L.CPU_SIZE, len) && this.extentFits(rec, L.NODE_CIS, L.CI_SIZE, len) && this.extentFits(rec, L.NODE_IFS, L.IF_SIZE, len);
+  }
+
+  /** Whether the used part of the extent that rec's reference at ref describes (entries of size bytes) lies within len. */
+  private extentFits(rec: number, ref: number, size: number, len: number): boolean {
+    const L = this.L;
+    const count = this.dv.getUint32(rec + ref + L.EXT_COUNT, true);
+    if (count === 0) return true;
+    const off = this.dv.getUint32(rec + ref + L.EXT_OFFSET, true);
+    return off >= L.TABLE_HEADER_BYTES && off + count * size <= len;
   }
 
   /**
@@ -655,7 +669,7 @@ export class ShmReader {
     let why: Torn = "locked";
     for (let attempt = 0; attempt < READ_RETRIES; attempt++) {
       if (attempt) this.pause(attempt);
-      const rec = this.underHeader(() => this.slot(n));
+      const rec = this.underHeader(this.slotOf, n);
       if (rec === 0) return null;
       const seqAt = (rec + L.NODE_SEQ) >>> 2;
       if (rec % 8 !== 0 || rec + L.NODE_SIZE > this.map.length) {

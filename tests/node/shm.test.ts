@@ -194,11 +194,15 @@ test("a record pointing outside the file gives an error, not a crash", () => {
   const reader = ShmReader.open(dir, L);
   const { map } = scribble(dir);
   const rec = core.tableRecord(1);
-  const offsetAt = rec + L.NODE_CPUS + L.EXT_OFFSET;
-  const good = map.readUInt32LE(offsetAt);
-  map.writeUInt32LE(0xfffffff0, offsetAt);
-  assert.throws(() => reader.node(1), /record of node 1 points outside the file/);
-  map.writeUInt32LE(good, offsetAt);
+  // each of the three lists (the check of every read goes through each in turn)
+  for (const ref of [L.NODE_CPUS, L.NODE_CIS, L.NODE_IFS]) {
+    assert.ok(map.readUInt32LE(rec + ref + L.EXT_COUNT) > 0);
+    const offsetAt = rec + ref + L.EXT_OFFSET;
+    const good = map.readUInt32LE(offsetAt);
+    map.writeUInt32LE(0xfffffff0, offsetAt);
+    assert.throws(() => reader.node(1), /record of node 1 points outside the file/);
+    map.writeUInt32LE(good, offsetAt);
+  }
   const slotAt = map.readUInt32LE(L.TABLE_DIR) + 4 * (1 + 1);
   map.writeUInt32LE(0x7ffffff8, slotAt);
   assert.throws(() => reader.node(1), /record of node 1 points outside the file/);
