@@ -20,7 +20,7 @@ import type { GeneratorCommand, GeneratorReply } from "./ingest-generator";
 import type { ReaderCommand, ReaderReply, SlowWindow } from "./ingest-reader";
 import type { ReceiverCommand, ReceiverReply } from "./ingest-receiver";
 import { PerfDiff, perfDiff, perfLines, perfUsable, recordCore0 } from "./perfdiff";
-import { Hold, Run, SchedTrace, holds, split, threadsOf } from "./sched-trace";
+import { Hold, Run, SchedTrace, TaskTime, holds, split, threadsOf } from "./sched-trace";
 
 const USAGE = `usage: npm run bench:ingest -- [--quick] [--nodes LIST] [--seconds S] [--rates LIST] [--auth required|off] [--cpu-prof] [--trace-gc] [--perf]
   --quick        short steps and a coarse search (a smoke run, not figures)
@@ -458,16 +458,16 @@ interface CoresTrace {
     span_ms: number;
     recvstats_ms: number;
     /** which of recvstats' threads had that time: its main thread, or its other threads (V8's workers: collections, compiles) */
-    recvstats_threads: Array<{ task: string; ms: number }>;
+    recvstats_threads: TaskTime[];
     idle_ms: number;
     others_ms: number;
-    others: Array<{ task: string; ms: number }>;
+    others: TaskTime[];
     longest_hold_ms: number;
     core1_others_ms: number;
-    core1_others: Array<{ task: string; ms: number }>;
+    core1_others: TaskTime[];
     core1_longest_hold_ms: number;
     /** the generator's, the reader's and the benchmark's threads on core 1 meanwhile, and core 1's idle time */
-    core1_ours: Array<{ task: string; ms: number }>;
+    core1_ours: TaskTime[];
     core1_idle_ms: number;
   }>;
 }
@@ -482,21 +482,17 @@ const EPISODES_SHOWN = 6;
  * wallMinusMono converts (the two clocks, read together here, agree within a millisecond).
  */
 function coresTrace(runs: Map<number, Run[]>, overran: boolean, ours0: number, ours1: Record<string, number>, slow: SlowWindow[], wallMinusMono: number): CoresTrace {
-  const tids0 = threadsOf(ours0);
-  const tids1 = new Set(Object.values(ours1).flatMap((p) => [...threadsOf(p)]));
-  // our threads by what they are (node names none of its threads: all are "node")
+  // our threads by what they are (node names none of its threads: all are "node"), and on which core
   const label = new Map<number, string>();
+  const tids0 = new Set<number>();
+  const tids1 = new Set<number>();
   for (const [name, pid] of Object.entries({ recvstats: ours0, ...ours1 })) {
-    for (const tid of threadsOf(pid)) label.set(tid, tid === pid ? `${name} main thread` : `${name} other threads`);
-  }
-  const labelled = (o: Array<{ task: string; ms: number }>): Array<{ task: string; ms: number }> => {
-    const by = new Map<string, number>();
-    for (const x of o) {
-      const name = label.get(Number(x.task.slice(x.task.lastIndexOf("/") + 1))) ?? x.task;
-      by.set(name, (by.get(name) ?? 0) + x.ms);
+    for (const tid of threadsOf(pid)) {
+      label.set(tid, tid === pid ? `${name} main thread` : `${name} other threads`);
+      (pid === ours0 ? tids0 : tids1).add(tid);
     }
-    return [...by].map(([task, ms]) => ({ task, ms })).sort((a, b) => b.ms - a.ms);
-  };
+  }
+  const ownName = (r: Run): string => label.get(r.pid)!;
   const own0 = (pid: number): boolean => tids0.has(pid);
   const own1 = (pid: number): boolean => tids1.has(pid);
   const runs0 = runs.get(0) ?? [];
@@ -504,7 +500,7 @@ function coresTrace(runs: Map<number, Run[]>, overran: boolean, ours0: number, o
   const all0 = holds(runs0, own0, 2);
   const all1 = holds(runs1, own1, 2);
   const r2 = (x: number): number => Math.round(x * 100) / 100;
-  const top = (o: Array<{ task: string; ms: number }>): Array<{ task: string; ms: number }> => o.slice(0, 3).map((x) => ({ task: x.task, ms: r2(x.ms) }));
+  const top = (o: TaskTime[]): TaskTime[] => o.slice(0, 3).map((x) => ({ task: x.task, ms: r2(x.ms) }));
   const listed = (h: Hold[]): Array<{ at_ms: number; ms: number; task: string }> =>
     h.slice(0, 10).map((x) => ({ at_ms: Math.round(x.start + wallMinusMono), ms: r2(x.ms), task: x.task }));
   const longestIn = (h: Hold[], from: number, to: number): number => r2(h.find((x) => x.start < to && x.start + x.ms > from)?.ms ?? 0);
@@ -530,15 +526,15 @@ function coresTrace(runs: Map<number, Run[]>, overran: boolean, ours0: number, o
     episodes: episodes.map((e) => {
       const from = e.from - wallMinusMono;
       const to = e.to - wallMinusMono;
-      const sp0 = split(runs0, from, to, own0);
-      const sp1 = split(runs1, from, to, own1);
+      const sp0 = split(runs0, from, to, own0, ownName);
+      const sp1 = split(runs1, from, to, own1, ownName);
       return {
         at_ms: Math.round(e.from),
         updates: e.updates,
         max_ms: r2(e.max),
         span_ms: r2(e.to - e.from),
         recvstats_ms: r2(sp0.own),
-        recvstats_threads: top(labelled(sp0.owns)),
+        recvstats_threads: top(sp0.owns),
         idle_ms: r2(sp0.idle),
         others_ms: r2(sp0.other),
         others: top(sp0.others),
@@ -546,7 +542,7 @@ function coresTrace(runs: Map<number, Run[]>, overran: boolean, ours0: number, o
         core1_others_ms: r2(sp1.other),
         core1_others: top(sp1.others),
         core1_longest_hold_ms: longestIn(all1, from, to),
-        core1_ours: top(labelled(sp1.owns)),
+        core1_ours: top(sp1.owns),
         core1_idle_ms: r2(sp1.idle),
       };
     }),
@@ -558,7 +554,7 @@ function printTrace(t: CoresTrace, stealMs: number): void {
   const ms = (x: number): string => x.toFixed(1);
   const clock = (epochMs: number): string => new Date(epochMs).toISOString().slice(11, 22);
   const longest = (h: CoresTrace["holds"]): string => (h[0] ? ` (longest ${ms(h[0].ms)} ms at ${clock(h[0].at_ms)}, mostly ${h[0].task})` : "");
-  const who = (o: Array<{ task: string; ms: number }>): string => {
+  const who = (o: TaskTime[]): string => {
     const s = o.filter((x) => x.ms >= 0.1).map((x) => `${x.task} ${ms(x.ms)}`).join(", ");
     return s ? ` (${s})` : "";
   };

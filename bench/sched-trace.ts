@@ -16,15 +16,21 @@ export interface Run {
   comm: string;
 }
 
+/** A task (or a group of them) and the milliseconds it had. */
+export interface TaskTime {
+  task: string;
+  ms: number;
+}
+
 /** Where a stretch of time on the core went (ms). */
 export interface Split {
   own: number;
   idle: number;
   other: number;
   /** the other tasks, most time first: "comm/pid" and ms */
-  others: Array<{ task: string; ms: number }>;
-  /** own's tasks (threads) the same way: which of them had the time */
-  owns: Array<{ task: string; ms: number }>;
+  others: TaskTime[];
+  /** own's tasks the same way (named by ownName): which of them had the time */
+  owns: TaskTime[];
 }
 
 /** A time the core was held by other tasks without a break (no own task, no idle between). */
@@ -116,8 +122,11 @@ export function parseSwitches(text: string): Run[] {
 
 const taskOf = (r: Run): string => `${r.comm}/${r.pid}`;
 
-/** Where [from, to) went on the core: own's tasks, idle (pid 0), the others by task. */
-export function split(runs: readonly Run[], from: number, to: number, own: (pid: number) => boolean): Split {
+/**
+ * Where [from, to) went on the core: own's tasks, idle (pid 0), the others by task. ownName
+ * names own's runs for owns (threads of one kind summed under one name); by default "comm/pid".
+ */
+export function split(runs: readonly Run[], from: number, to: number, own: (pid: number) => boolean, ownName: (r: Run) => string = taskOf): Split {
   const s: Split = { own: 0, idle: 0, other: 0, others: [], owns: [] };
   const others = new Map<string, number>();
   const owns = new Map<string, number>();
@@ -130,10 +139,11 @@ export function split(runs: readonly Run[], from: number, to: number, own: (pid:
       if (mine) s.own += ms;
       else s.other += ms;
       const by = mine ? owns : others;
-      by.set(taskOf(r), (by.get(taskOf(r)) ?? 0) + ms);
+      const name = mine ? ownName(r) : taskOf(r);
+      by.set(name, (by.get(name) ?? 0) + ms);
     }
   }
-  const ranked = (m: Map<string, number>): Array<{ task: string; ms: number }> => [...m].map(([task, ms]) => ({ task, ms })).sort((a, b) => b.ms - a.ms);
+  const ranked = (m: Map<string, number>): TaskTime[] => [...m].map(([task, ms]) => ({ task, ms })).sort((a, b) => b.ms - a.ms);
   s.others = ranked(others);
   s.owns = ranked(owns);
   return s;
