@@ -19,7 +19,7 @@ import { WIDENED_NOTE } from "../tests/helpers/widen";
 import type { GeneratorCommand, GeneratorReply } from "./ingest-generator";
 import type { ReaderCommand, ReaderReply, SlowWindow } from "./ingest-reader";
 import type { ReceiverCommand, ReceiverReply } from "./ingest-receiver";
-import { PerfDiff, perfDiff, perfLines, perfUsable, recordCore0 } from "./perfdiff";
+import { PerfDiff, SpanPerf, TimedSample, perfDiff, perfLines, perfUsable, recordCore0, spanPerf, spanPerfText, timedSamples } from "./perfdiff";
 import { Hold, Run, SchedTrace, TaskTime, holds, split, threadsOf } from "./sched-trace";
 
 const USAGE = `usage: npm run bench:ingest -- [--quick] [--nodes LIST] [--seconds S] [--rates LIST] [--auth required|off] [--cpu-prof] [--trace-gc] [--perf]
@@ -36,7 +36,9 @@ const USAGE = `usage: npm run bench:ingest -- [--quick] [--nodes LIST] [--second
                  collections by kind: how many, and their pauses (mean, max)
   --perf         with --rates: Linux perf samples core 0 in the middle of the bare receiver's step and of
                  recvstats' at each rate (both under node --perf-basic-prof) and prints, per update, what
-                 recvstats spends in each function beyond the bare receiver (root; build/bench/perf/)`;
+                 recvstats spends in each function beyond the bare receiver (root; build/bench/perf/); and
+                 through the latency step, where it compares recvstats' samples in each episode of slow
+                 updates with the rest of the step`;
 
 interface Args {
   quick: boolean;
@@ -469,7 +471,28 @@ interface CoresTrace {
     /** the generator's, the reader's and the benchmark's threads on core 1 meanwhile, and core 1's idle time */
     core1_ours: TaskTime[];
     core1_idle_ms: number;
+    /** --perf: recvstats' samples in the episode (from PERF_LEAD_MS before it) against the rest of the step */
+    perf?: SpanPerf | null;
   }>;
+  /** --perf: the same over all the episodes together */
+  perf?: SpanPerf | null;
+}
+
+/**
+ * --perf: how far before an episode's first slow update its perf window starts. A stall is
+ * under way before updates wait 5 ms: in the traced episodes recvstats' share of core 0 rose
+ * over some hundreds of milliseconds first.
+ */
+const PERF_LEAD_MS = 300;
+
+/**
+ * --perf: recvstats' samples through the latency step against its episodes, into t: for each
+ * episode (from PERF_LEAD_MS before it to its end) and for all of them together.
+ */
+function perfEpisodes(t: CoresTrace, samples: TimedSample[], wallMinusMono: number): void {
+  const windowOf = (e: CoresTrace["episodes"][number]): [number, number] => [e.at_ms - wallMinusMono - PERF_LEAD_MS, e.at_ms - wallMinusMono + e.span_ms];
+  for (const e of t.episodes) e.perf = spanPerf(samples, [windowOf(e)]);
+  t.perf = spanPerf(samples, t.episodes.map(windowOf));
 }
 
 /** How many of the latency step's episodes printTrace shows (the most updates first). */
@@ -570,8 +593,10 @@ function printTrace(t: CoresTrace, stealMs: number): void {
         `other tasks ${ms(e.others_ms)}${who(e.others)}${e.longest_hold_ms ? `, up to ${ms(e.longest_hold_ms)} at once` : ""}; ` +
         `core 1 ours${who(e.core1_ours)}, idle ${ms(e.core1_idle_ms)}, other tasks ${ms(e.core1_others_ms)}${who(e.core1_others)}${e.core1_longest_hold_ms ? `, up to ${ms(e.core1_longest_hold_ms)} at once` : ""}`,
     );
+    if (e.perf) console.log(`        perf, from ${PERF_LEAD_MS} ms before: ${spanPerfText(e.perf)}`);
   }
   if (t.episodes.length > EPISODES_SHOWN) console.log(`      (${t.episodes.length - EPISODES_SHOWN} more in the JSON)`);
+  if (t.perf) console.log(`    perf over all ${t.episodes.length} episodes (${ms(t.perf.window_ms)} ms, each from ${PERF_LEAD_MS} ms before): ${spanPerfText(t.perf)}`);
 }
 
 interface CeilingRow {
@@ -903,6 +928,9 @@ async function main(): Promise<void> {
         lat.send({ cmd: "start" });
         const steady = phase === "latency";
         const sampled = args.perf && N === ceilingNodes && !plain && phase === "search" ? perfDuring(`recvstats-${rate}`) : null;
+        // --perf: the whole latency step, on the scheduler trace's clock
+        const latFile = join(PERF_DIR, "latency.data");
+        const latSampled = args.perf && steady ? recordCore0(latFile, 0, args.seconds, true) : null;
         // the latency step: what the cores run meanwhile, to tell recvstats' own delays from its core taken by others
         const trace = steady ? SchedTrace.start([0, 1]) : null;
         if (typeof trace === "string") notes.push(`the latency step's cores were not traced: ${trace}`);
@@ -910,6 +938,7 @@ async function main(): Promise<void> {
         const wallMinusMono = Date.now() - Number(process.hrtime.bigint()) / 1e6;
         const done = await gen.ask({ cmd: "step", port, rate, seconds: args.seconds, count: 0, full: false, sign: signed, steady }, "done");
         await sampled;
+        await latSampled;
         // the backlog in the socket drains: wait until every update is visible, or nothing more comes
         let pub = published(reader, N).updates;
         for (const until = Date.now() + DRAIN_MS; pub - pub0 < done.updates && Date.now() < until; ) {
@@ -963,6 +992,7 @@ async function main(): Promise<void> {
           core0_steal_share: others.steal,
         };
         if (steady) row.cores_trace = traced ? coresTrace(traced.runs, traced.overran, pid, { generator: gen.child.pid!, reader: lat.child.pid!, bench: process.pid }, l.slowDetail, wallMinusMono) : null;
+        if (row.cores_trace && latSampled) perfEpisodes(row.cores_trace, timedSamples(latFile, pid), wallMinusMono);
         rows.push(row);
         console.log(
           `  ${String(N).padStart(7)} ${String(rate).padStart(12)} ${fmt(row.offered_updates_s).padStart(10)} ${fmt(row.published_updates_s).padStart(12)} ${String(drops).padStart(7)} ${fmt(row.cpu_us_per_update, 1).padStart(11)} ${fmt(row.rss_mb, 1).padStart(8)} ${fmt(l.p50, 2).padStart(7)} ${fmt(l.p99, 2).padStart(7)} ${(100 * row.generator_cpu_share).toFixed(0).padStart(7)}% ${(100 * others.other).toFixed(0).padStart(6)}%` +
