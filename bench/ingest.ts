@@ -20,7 +20,7 @@ import type { GeneratorCommand, GeneratorReply } from "./ingest-generator";
 import type { ReaderCommand, ReaderReply, SlowWindow } from "./ingest-reader";
 import type { ReceiverCommand, ReceiverReply } from "./ingest-receiver";
 import { PerfDiff, SpanPerf, TimedSample, perfDiff, perfLines, perfUsable, recordCore0, spanPerf, spanPerfText, timedSamples } from "./perfdiff";
-import { Hold, Run, SchedTrace, TaskTime, holds, split, threadsOf } from "./sched-trace";
+import { Hold, Run, SchedTrace, TaskTime, holds, realtimeThreads, split, threadsOf } from "./sched-trace";
 
 const USAGE = `usage: npm run bench:ingest -- [--quick] [--nodes LIST] [--seconds S] [--rates LIST] [--auth required|off] [--cpu-prof] [--trace-gc] [--perf]
   --quick        short steps and a coarse search (a smoke run, not figures)
@@ -848,12 +848,19 @@ async function main(): Promise<void> {
     // milliseconds, and its burst afterwards would be measured as recvstats' latency
     const lat = new Worker<ReaderCommand, ReaderReply>("ingest-reader.js", 1);
     children.push(() => lat.stop({ cmd: "exit" }));
+    // not before it says it runs: until then its pid may be taskset's, or node's before its
+    // threads are made, which would all inherit the policy (they did, until runs Z)
+    await lat.ask(null, "ready");
     let realtime = true;
     try {
       execFileSync("chrt", ["-f", "-p", "1", String(lat.child.pid)], { stdio: "ignore" });
     } catch {
       realtime = false;
       notes.push("the latency reader could not get real-time priority (chrt -f -p 1): its own scheduling delays on core 1 are in p50/p99");
+    }
+    const readerRealtime = realtimeThreads(lat.child.pid!);
+    if (realtime && readerRealtime.join() !== String(lat.child.pid)) {
+      notes.push(`the latency reader runs ${readerRealtime.length} threads at real-time priority, not its main thread alone: a collection or compile on them holds the generator off core 1`);
     }
     let rcvbufGranted: number | null = null;
     const logs: string[] = [];
@@ -1167,7 +1174,7 @@ async function main(): Promise<void> {
       rcvbuf_asked: RCVBUF,
       rcvbuf_granted: { recvstats: rcvbufGranted, bare: first.rcvbufGranted },
       published_from: "sum of NODE_UPDATES over nodes 0..N-1, read with ShmReader after each step (and its drain)",
-      latency_from: `a reader process (core 1${realtime ? ", its main thread SCHED_FIFO" : ""}) polling ${LATENCY_SAMPLE} nodes: its clock when NODE_UPDATES moves - NODE_SEND_TIME`,
+      latency_from: `a reader process (core 1${realtime ? `, ${readerRealtime.length === 1 ? "its main thread" : `${readerRealtime.length} of its threads`} SCHED_FIFO` : ""}) polling ${LATENCY_SAMPLE} nodes: its clock when NODE_UPDATES moves - NODE_SEND_TIME`,
       simulated: WIDENED_NOTE,
       targets,
       notes,

@@ -4,6 +4,8 @@
 // a kernel thread), or the delay on the other core (the generator or the reader held up). The events go into a tracefs instance of its own (instances/NAME), with
 // its own buffer, clock and CPU mask, so the machine's global tracing settings are left as
 // they were. Root only; without tracefs the caller is told why and goes on without it.
+// realtimeThreads says which of a process's threads run at real-time priority (the latency
+// reader's main thread alone should).
 
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -180,4 +182,25 @@ export function threadsOf(pid: number): Set<number> {
   } catch {
     return new Set([pid]);
   }
+}
+
+/**
+ * The threads of process pid that run under a real-time policy (SCHED_FIFO or SCHED_RR):
+ * field 41 of /proc/PID/task/TID/stat, counted after the command's closing parenthesis
+ * (a command may hold spaces and parentheses). A thread that has gone is left out.
+ */
+export function realtimeThreads(pid: number): number[] {
+  const out: number[] = [];
+  for (const tid of threadsOf(pid)) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+    } catch {
+      continue;
+    }
+    // fields from 3 (state) on, after "pid (comm) "
+    const policy = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[41 - 3]);
+    if (policy === 1 || policy === 2) out.push(tid);
+  }
+  return out.sort((a, b) => a - b);
 }

@@ -1,13 +1,15 @@
 // The scheduler trace that bench:ingest takes of core 0 in its latency step
 // (bench/sched-trace.ts): the kernel's sched_switch lines parsed into runs, the runs summed
 // over a stretch of time and merged into holds, and, as root with tracefs, a real trace
-// that must show a busy process pinned to the core for the CPU time it spent there.
+// that must show a busy process pinned to the core for the CPU time it spent there. And,
+// as root, which threads of a process run at real-time priority (the latency reader's main
+// thread alone must).
 
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { test } from "node:test";
-import { Run, SchedTrace, holds, parseSwitches, split } from "../../bench/sched-trace";
+import { Run, SchedTrace, holds, parseSwitches, realtimeThreads, split } from "../../bench/sched-trace";
 
 // three switches as the kernel prints them (trace_clock mono), one comm with a space in it
 const TEXT = `# tracer: nop
@@ -81,4 +83,29 @@ test("a real trace of core 0 shows a busy process pinned there, for the CPU time
   assert.ok(busy && busy.ms >= 55, `the busy process on core 0: ${JSON.stringify(s.others.slice(0, 5))}`);
   // the trace's instance is gone: the machine's tracing is as it was
   assert.equal(existsSync(`/sys/kernel/tracing/instances/${name}`) || existsSync(`/sys/kernel/debug/tracing/instances/${name}`), false);
+});
+
+/** Starts node running for 2 s (optionally under a command, such as chrt) and resolves with it once its script runs. */
+async function idleNode(prefix: string[]): Promise<ChildProcess> {
+  const argv = [...prefix, process.execPath, "-e", "console.log('up'); setTimeout(() => {}, 2000)"];
+  const child = spawn(argv[0], argv.slice(1), { stdio: ["ignore", "pipe", "inherit"] });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.once("data", () => resolve());
+    child.once("exit", () => reject(new Error(`${argv.join(" ")} exited`)));
+  });
+  return child;
+}
+
+test("realtimeThreads: a policy given once node runs stays with its main thread; given at its start, every thread has it", { skip: process.getuid?.() !== 0 ? "needs root" : false }, async () => {
+  // the benchmark's latency reader: chrt -p on the running process
+  const later = await idleNode([]);
+  assert.deepEqual(realtimeThreads(later.pid!), []);
+  execFileSync("chrt", ["-f", "-p", "5", String(later.pid)]); // (a priority unlike any policy number)
+  assert.deepEqual(realtimeThreads(later.pid!), [later.pid]);
+  later.kill();
+  // what the reader had until runs Z: the policy in place before node made its threads
+  const early = await idleNode(["chrt", "-r", "5"]); // SCHED_RR counts too
+  const rt = realtimeThreads(early.pid!);
+  assert.ok(rt.includes(early.pid!) && rt.length > 1, `threads at real-time priority: ${rt.length}`);
+  early.kill();
 });
