@@ -9,11 +9,12 @@ import { ShmReader } from "../src/shm";
 import { now, summarize } from "./latency";
 
 /** Messages from bench/ingest.ts. */
-export type ReaderCommand = { cmd: "open"; dir: string; sample: number[] } | { cmd: "start" } | { cmd: "stop" } | { cmd: "exit" };
+export type ReaderCommand = { cmd: "open"; dir: string; sample: number[] } | { cmd: "start" } | { cmd: "stop" } | { cmd: "pause" } | { cmd: "exit" };
 /** Answers: latencies in ms of the updates seen between start and stop. */
 export type ReaderReply =
   | { cmd: "ready" }
   | { cmd: "opened" }
+  | { cmd: "paused" }
   | {
       cmd: "latency";
       count: number;
@@ -66,7 +67,7 @@ const PAUSE_MS = 0.25;
 
 let reader: ShmReader | null = null;
 let sample: number[] = [];
-/** Polling: from "open" to "exit", so that this process's code is compiled and warm before a step starts. */
+/** Polling: from "open" to "pause" or "exit", so that this process's code is compiled and warm before a step starts. */
 let polling = false;
 /** What is seen is recorded between "start" and "stop" only. */
 let recording = false;
@@ -191,6 +192,10 @@ process.on("message", (m: ReaderCommand) => {
     recording = true;
   } else if (m.cmd === "stop") {
     stopAsked = true;
+  } else if (m.cmd === "pause") {
+    // idle until the next "open": the ceiling is searched meanwhile, with core 1 as in its first search
+    polling = false;
+    void pollDone.then(() => reply({ cmd: "paused" }));
   } else if (m.cmd === "exit") {
     polling = false;
     void pollDone.then(() => {

@@ -480,8 +480,9 @@ interface CoresTrace {
 
 /**
  * --perf: how far before an episode's first slow update its perf window starts. A stall is
- * under way before updates wait 5 ms: in the traced episodes recvstats' share of core 0 rose
- * over some hundreds of milliseconds first.
+ * under way before updates wait 5 ms: in the first episode measured (runs Z in
+ * docs/performance.md) recvstats' share of core 0 rose from 70% to 100% over about 400 ms
+ * before it.
  */
 const PERF_LEAD_MS = 300;
 
@@ -600,7 +601,7 @@ function printTrace(t: CoresTrace, stealMs: number): void {
 }
 
 interface CeilingRow {
-  /** the search before recvstats' runs, or the one after them */
+  /** the search before recvstats' runs, or the one right after its runs at the top-level node count */
   pass: "before" | "after";
   rate_asked: number;
   offered_dgrams_s: number;
@@ -767,17 +768,19 @@ async function main(): Promise<void> {
     let rsPerfPid = 0;
     const ceilingRows: CeilingRow[] = [];
     /**
-     * One search of the ceiling with a fresh bare receiver. The run makes two, before and
-     * after recvstats' runs: this machine's speed drifts (the ceiling of one run was 22%
-     * above another's), and the mean of two searches that bracket recvstats' runs is the
-     * machine recvstats met, where one search minutes before measured another.
+     * One search of the ceiling with a fresh bare receiver. The run makes two, before
+     * recvstats' runs and right after its runs at the top-level node count (ceilingNodes),
+     * which the targets read: this machine's speed drifts (the ceiling of one run was 22%
+     * above another's, and moved by up to 18.8% within one), and the mean of two searches
+     * that bracket those runs as closely as they can is the machine they met, where a search
+     * minutes away measured another.
      */
     const ceilingPass = async (pass: "before" | "after"): Promise<CeilingPass> => {
       const recv = new Worker<ReceiverCommand, ReceiverReply>("ingest-receiver.js", 0, args.perf ? PERF_NODE : undefined);
       children.push(() => recv.stop({ cmd: "exit" }));
       const listening = await recv.ask({ cmd: "listen", port: barePort, rcvbuf: RCVBUF }, "listening");
       gen.send({ cmd: "nodes", nodes: ceilingNodes });
-      console.log(`\nceiling (${pass} recvstats' runs): bare node:dgram receiver (core 0, counts only), rcvbuf granted ${listening.rcvbufGranted} bytes, ${ceilingNodes} nodes' datagrams`);
+      console.log(`\nceiling (${pass === "before" ? "before recvstats' runs" : `after recvstats' runs at ${ceilingNodes} nodes`}): bare node:dgram receiver (core 0, counts only), rcvbuf granted ${listening.rcvbufGranted} bytes, ${ceilingNodes} nodes' datagrams`);
       if (args.auth) console.log("  (the bare receiver checks no tag: the generator sends the templates' tags unchanged instead of signing each datagram)");
       console.log("  asked upd/s   dgrams/s offered  received/s   drops    lost  cpu µs/dgram  gen cpu  others on core 0");
       const ceilingStep = async (rate: number): Promise<StepOutcome> => {
@@ -867,9 +870,17 @@ async function main(): Promise<void> {
     // with --auth required, recvstats also runs without a key at the ceiling's node count right
     // after its keyed pass, on the same signed datagrams (their tags go unchecked): the ratio of
     // the two rates is then measured in one run, not against another run of a drifting machine
-    const passes = args.nodes.flatMap((N) => (args.auth && N === ceilingNodes ? [{ N, signed: true }, { N, signed: false }] : [{ N, signed: args.auth }]));
+    // the top-level node count first, so that the second search of the ceiling follows its runs
+    // at once (the others' fractions are printed against the same ceiling, measured further away)
+    const passes = args.nodes
+      .flatMap((N) => (args.auth && N === ceilingNodes ? [{ N, signed: true }, { N, signed: false }] : [{ N, signed: args.auth }]))
+      .sort((a, b) => Number(b.N === ceilingNodes) - Number(a.N === ceilingNodes));
     let plainBest: number | null = null;
-    for (const { N, signed } of passes) {
+    let second: CeilingPass | null = null;
+    /** the file the reader polls, to poll again after its pause (the latency baseline runs with it polling, as recvstats' steps do) */
+    let polled: { dir: string; sample: number[] } | null = null;
+    let readerPaused = false;
+    for (const [k, { N, signed }] of passes.entries()) {
       const plain = args.auth && !signed; // the unkeyed pass of an --auth run
       const port = await freePortPair();
       const shm = join(shmDirs.dir, `shm-${N}${plain ? "-nokey" : ""}`);
@@ -922,6 +933,8 @@ async function main(): Promise<void> {
       if (p.nodes < N) notes.push(`${N} nodes: only ${p.nodes} had a record after the table was filled`);
       const sample = Array.from({ length: Math.min(LATENCY_SAMPLE, N) }, (_, i) => Math.floor((i * N) / Math.min(LATENCY_SAMPLE, N)));
       await lat.ask({ cmd: "open", dir: shm, sample }, "opened");
+      polled = { dir: shm, sample };
+      readerPaused = false;
       console.log("    nodes  asked upd/s  offered/s  published/s   drops  cpu µs/upd  rss MiB  p50 ms  p99 ms  gen cpu  others");
 
       const step = async (rate: number, phase: Row["phase"]): Promise<StepOutcome> => {
@@ -1029,7 +1042,16 @@ async function main(): Promise<void> {
       if (args.cpuProf) printProfile(profDir, N);
       if (args.traceGc) printGc(gcLog, N);
       logs.push(...log.split("\n").filter((l) => / warning: /.test(l) && !l.includes("--auth off")));
+      if (N === ceilingNodes && passes[k + 1]?.N !== ceilingNodes && !args.perf) {
+        // the second search of the ceiling, right after the runs the targets read, with the
+        // reader idle as it did not exist in the first (not with --perf, whose comparison is
+        // the first search's step at the same rate)
+        await lat.ask({ cmd: "pause" }, "paused");
+        readerPaused = true;
+        second = await ceilingPass("after");
+      }
     }
+    if (readerPaused && polled) await lat.ask({ cmd: "open", ...polled }, "opened");
     // --- the latency baseline: the bare receiver at the rate of recvstats' latency step, timing
     // each datagram from its send time to its handler (no collector work at all)
     const latStep = rows.find((r) => r.phase === "latency");
@@ -1054,13 +1076,10 @@ async function main(): Promise<void> {
       );
     }
     await lat.stop({ cmd: "exit" });
-    // the second search of the ceiling, as the first with the latency reader stopped (not with
-    // --perf, whose comparison is the first one's step at the same rate)
-    const second = args.perf ? null : await ceilingPass("after");
     // a search with no zero-loss step (a disturbed machine) leaves the other as the ceiling
     const ceiling = second && second.dgrams && first.dgrams ? (first.dgrams + second.dgrams) / 2 : first.dgrams || second?.dgrams || 0;
     const saturated = first.saturated && (second?.saturated ?? true);
-    if (second) console.log(`\nceiling: ${fmt(ceiling)} datagrams/s, the mean of ${fmt(first.dgrams)} before recvstats' runs and ${fmt(second.dgrams)} after (${second.dgrams >= first.dgrams ? "+" : ""}${(100 * (second.dgrams / first.dgrams - 1)).toFixed(1)}%)`);
+    if (second) console.log(`\nceiling: ${fmt(ceiling)} datagrams/s, the mean of ${fmt(first.dgrams)} before recvstats' runs and ${fmt(second.dgrams)} after those at ${ceilingNodes} nodes (${second.dgrams >= first.dgrams ? "+" : ""}${(100 * (second.dgrams / first.dgrams - 1)).toFixed(1)}%)`);
     await gen.stop({ cmd: "exit" });
     children.length = 0;
 
