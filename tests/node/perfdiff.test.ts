@@ -17,7 +17,7 @@ import { TimedSample, parseTimedSamples, perfUsable, recordCore0, spanPerf, time
 const TEXT = `    0/0     65622.112709:  ffffffff821f4dab pv_native_safe_halt ([kernel.kallsyms])
    77/77    65622.113209:  ffffffff8112aa10 damon_pa_check_accesses ([kernel.kallsyms])
   300/300   65622.113709:      3aa52979fb22 JS:wasm-function[2]-2-turbofan (/tmp/perf-300.map)
-  300/300   65622.114209:      3aa52979fc00 JS:*onDatagram /work/main/build/recvstats.js:1735:13 (/tmp/perf-300.map)
+  300/300   65622.114209:      3aa52979fc00 JS:*onDatagram /srv/recvstats/build/recvstats.js:1735:13 (/tmp/perf-300.map)
   300/300   65622.114709:           13a27ed Builtins_CreateTypedArray (/usr/bin/node)
   300/305   65622.115209:      7fe0a7bc38b9 _int_free (/usr/lib/x86_64-linux-gnu/libc.so.6)
   300/300   65622.115709:  ffffffff81c4e2a0 _copy_to_iter ([kernel.kallsyms])
