@@ -20,7 +20,7 @@ import type { GeneratorCommand, GeneratorReply } from "./ingest-generator";
 import type { ReaderCommand, ReaderReply, SlowWindow } from "./ingest-reader";
 import type { ReceiverCommand, ReceiverReply } from "./ingest-receiver";
 import { PerfDiff, SpanPerf, TimedSample, perfDiff, perfLines, perfUsable, recordCore0, spanPerf, spanPerfText, timedSamples } from "./perfdiff";
-import { Hold, Run, SchedTrace, TaskTime, holds, realtimeThreads, split, threadsOf } from "./sched-trace";
+import { Hold, Run, SchedTrace, TaskTime, holds, realtimeThreads, split, statFields, threadsOf } from "./sched-trace";
 
 const USAGE = `usage: npm run bench:ingest -- [--quick] [--nodes LIST] [--seconds S] [--rates LIST] [--auth required|off] [--cpu-prof] [--trace-gc] [--perf]
   --quick        short steps and a coarse search (a smoke run, not figures)
@@ -123,6 +123,8 @@ const MAX_STEPS = args.quick ? 5 : 12;
 /** Where each search starts (node updates/s), doubling from there until loss. */
 const START_RATE = 4000;
 const PERF_DIR = join(ROOT, "build/bench/perf");
+/** --perf: the samples of core 0 through the latency step. */
+const PERF_LATENCY = join(PERF_DIR, "latency.data");
 /**
  * --perf: how node runs a profiled process. It writes /tmp/perf-PID.map, perf's names for JIT
  * code and the WASM core, and V8's log into its working directory, which is PERF_DIR.
@@ -227,7 +229,7 @@ function cpuUs(pid: number): number {
 /** utime and stime of process pid, µs, and its major page faults. */
 function cpuSplitUs(pid: number): { user: number; sys: number; majflt: number } {
   const s = readFileSync(`/proc/${pid}/stat`, "latin1");
-  const f = s.slice(s.lastIndexOf(")") + 2).split(" "); // f[0] is field 3 (state)
+  const f = statFields(s); // f[0] is field 3 (state)
   // majflt (field 12): pages read back from disk, such as the program's own code after the
   // kernel dropped it from the page cache; each one stalls the process for a disk read
   return { user: (Number(f[11]) * 1e6) / CLK_TCK, sys: (Number(f[12]) * 1e6) / CLK_TCK, majflt: Number(f[9]) };
@@ -949,8 +951,7 @@ async function main(): Promise<void> {
         const steady = phase === "latency";
         const sampled = args.perf && N === ceilingNodes && !plain && phase === "search" ? perfDuring(`recvstats-${rate}`) : null;
         // --perf: the whole latency step, on the scheduler trace's clock
-        const latFile = join(PERF_DIR, "latency.data");
-        const latSampled = args.perf && steady ? recordCore0(latFile, 0, args.seconds, true) : null;
+        const latSampled = args.perf && steady ? recordCore0(PERF_LATENCY, 0, args.seconds, true) : null;
         // the latency step: what the cores run meanwhile, to tell recvstats' own delays from its core taken by others
         const trace = steady ? SchedTrace.start([0, 1]) : null;
         if (typeof trace === "string") notes.push(`the latency step's cores were not traced: ${trace}`);
@@ -1012,7 +1013,7 @@ async function main(): Promise<void> {
           core0_steal_share: others.steal,
         };
         if (steady) row.cores_trace = traced ? coresTrace(traced.runs, traced.overran, pid, { generator: gen.child.pid!, reader: lat.child.pid!, bench: process.pid }, l.slowDetail, wallMinusMono) : null;
-        if (row.cores_trace && latSampled) perfEpisodes(row.cores_trace, timedSamples(latFile, pid), wallMinusMono);
+        if (row.cores_trace && latSampled) perfEpisodes(row.cores_trace, timedSamples(PERF_LATENCY, pid), wallMinusMono);
         rows.push(row);
         console.log(
           `  ${String(N).padStart(7)} ${String(rate).padStart(12)} ${fmt(row.offered_updates_s).padStart(10)} ${fmt(row.published_updates_s).padStart(12)} ${String(drops).padStart(7)} ${fmt(row.cpu_us_per_update, 1).padStart(11)} ${fmt(row.rss_mb, 1).padStart(8)} ${fmt(l.p50, 2).padStart(7)} ${fmt(l.p99, 2).padStart(7)} ${(100 * row.generator_cpu_share).toFixed(0).padStart(7)}% ${(100 * others.other).toFixed(0).padStart(6)}%` +

@@ -185,9 +185,17 @@ export function threadsOf(pid: number): Set<number> {
 }
 
 /**
+ * The fields of a /proc/PID/stat (or task/TID/stat) text from field 3 (state) on: index i
+ * is field i + 3. They are counted after the command's closing parenthesis, since a
+ * command may hold spaces and parentheses.
+ */
+export function statFields(stat: string): string[] {
+  return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+}
+
+/**
  * The threads of process pid that run under a real-time policy (SCHED_FIFO or SCHED_RR):
- * field 41 of /proc/PID/task/TID/stat, counted after the command's closing parenthesis
- * (a command may hold spaces and parentheses). A thread that has gone is left out.
+ * field 41 (policy) of /proc/PID/task/TID/stat. A thread that has gone is left out.
  */
 export function realtimeThreads(pid: number): number[] {
   const out: number[] = [];
@@ -198,8 +206,7 @@ export function realtimeThreads(pid: number): number[] {
     } catch {
       continue;
     }
-    // fields from 3 (state) on, after "pid (comm) "
-    const policy = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[41 - 3]);
+    const policy = Number(statFields(stat)[41 - 3]);
     if (policy === 1 || policy === 2) out.push(tid);
   }
   return out.sort((a, b) => a - b);
