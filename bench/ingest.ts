@@ -9,7 +9,7 @@ import { ChildProcess, execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statfsSync, writeFileSync } from "node:fs";
 import { cpus, release } from "node:os";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { ShmReader } from "../src/shm";
 import { Core } from "../src/wasm";
 import { kernelDrops } from "../src/udp";
@@ -22,8 +22,8 @@ import type { ReceiverCommand, ReceiverReply } from "./ingest-receiver";
 import { PerfDiff, SpanPerf, TimedSample, perfDiff, perfLines, perfUsable, recordCore0, spanPerf, spanPerfText, timedSamples } from "./perfdiff";
 import { Hold, Run, SchedTrace, TaskTime, holds, realtimeThreads, split, statFields, threadsOf } from "./sched-trace";
 
-const USAGE = `usage: npm run bench:ingest -- [--quick] [--nodes LIST] [--seconds S] [--rates LIST] [--auth required|off] [--cpu-prof] [--trace-gc] [--perf]
-  --quick        short steps and a coarse search (a smoke run, not figures)
+const USAGE = `usage: npm run bench:ingest -- [--quick] [--nodes LIST] [--seconds S] [--rates LIST] [--auth required|off] [--cpu-prof] [--trace-gc] [--perf] [--out FILE]
+  --quick        short steps and a coarse search (a smoke run, not figures; writes ingest-quick.json)
   --nodes LIST   node counts, comma-separated (default 1000,10000,25000)
   --seconds S    length of each step (default 10, 2 with --quick)
   --rates LIST   node updates/s, comma-separated: steps at these rates (ceiling and each node count)
@@ -38,7 +38,8 @@ const USAGE = `usage: npm run bench:ingest -- [--quick] [--nodes LIST] [--second
                  recvstats' at each rate (both under node --perf-basic-prof) and prints, per update, what
                  recvstats spends in each function beyond the bare receiver (root; build/bench/perf/); and
                  through the latency step, where it compares recvstats' samples in each episode of slow
-                 updates with the rest of the step`;
+                 updates with the rest of the step
+  --out FILE     write the JSON there instead of build/bench/ingest[-auth][-quick][-rates][-cpuprof][-perf].json`;
 
 interface Args {
   quick: boolean;
@@ -49,11 +50,12 @@ interface Args {
   traceGc: boolean;
   perf: boolean;
   rates: number[] | null;
+  out: string | null;
 }
 
 /** The command line; unknown options are refused by name. */
 function parseArgs(argv: string[]): Args {
-  const a: Args = { quick: false, nodes: [1000, 10_000, 25_000], seconds: 0, auth: false, cpuProf: false, traceGc: false, perf: false, rates: null };
+  const a: Args = { quick: false, nodes: [1000, 10_000, 25_000], seconds: 0, auth: false, cpuProf: false, traceGc: false, perf: false, rates: null, out: null };
   for (let i = 0; i < argv.length; i++) {
     const [opt, inline] = argv[i].startsWith("--") && argv[i].includes("=") ? argv[i].split("=", 2) : [argv[i], undefined];
     const value = (): string => {
@@ -79,7 +81,8 @@ function parseArgs(argv: string[]): Args {
       const v = value();
       if (v !== "required" && v !== "off") throw new Error(`--auth ${v}: expected required or off`);
       a.auth = v === "required";
-    } else if (opt === "-h" || opt === "--help") {
+    } else if (opt === "--out") a.out = value();
+    else if (opt === "-h" || opt === "--help") {
       console.log(USAGE);
       process.exit(0);
     } else throw new Error(`unknown option ${opt}`);
@@ -1211,12 +1214,15 @@ async function main(): Promise<void> {
         slow_100ms_windows: bareLatency.slowWindows,
       },
     };
-    const dir = join(ROOT, "build/bench");
-    mkdirSync(dir, { recursive: true });
-    // a profiled run's figures carry the profiler's cost, fixed rates are no search: they never replace the plain ones
-    const file = `ingest${args.auth ? "-auth" : ""}${args.rates ? "-rates" : ""}${args.cpuProf ? "-cpuprof" : ""}${args.perf ? "-perf" : ""}.json`;
-    writeFileSync(join(dir, file), JSON.stringify(out, null, 2) + "\n");
-    console.log(`wrote build/bench/${file}`);
+    // a smoke run's figures are no figures, a profiled run's carry the profiler's cost, fixed
+    // rates are no search: none of them replaces the plain ones
+    const file =
+      args.out ??
+      `build/bench/ingest${args.auth ? "-auth" : ""}${args.quick ? "-quick" : ""}${args.rates ? "-rates" : ""}${args.cpuProf ? "-cpuprof" : ""}${args.perf ? "-perf" : ""}.json`;
+    const path = args.out ? resolve(args.out) : join(ROOT, file);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, JSON.stringify(out, null, 2) + "\n");
+    console.log(`wrote ${file}`);
   } finally {
     await cleanup();
   }

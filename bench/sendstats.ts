@@ -4,12 +4,12 @@
 // with a key, send to 127.0.0.1), and divides process.cpuUsage() over many updates after a
 // warm-up. A counting receiver in another process (on the other core) counts the
 // datagrams that arrive. Prints the figures against the target (1 ms: 0.1% of a core at 1 Hz) and writes
-// build/bench/sendstats.json; nothing here is asserted.
+// build/bench/sendstats.json (or --out FILE); nothing here is asserted.
 
 import { ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, release } from "node:os";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { createLog } from "../src/log";
 import { Agent } from "../src/sendstats";
 import { freePortPair, tempDir } from "../tests/helpers/cluster";
@@ -17,18 +17,30 @@ import { FIXTURES, ROOT } from "../tests/helpers/paths";
 import { WIDENED_NOTE, sixteenCpus, writeProcRoot } from "../tests/helpers/widen";
 import type { ReceiverCommand, ReceiverReply } from "./ingest-receiver";
 
-const USAGE = "usage: npm run bench:sendstats -- [--seconds S]   (S: measuring time of each case, default 3)";
+const USAGE = `usage: npm run bench:sendstats -- [--seconds S] [--out FILE]
+  --seconds S   measuring time of each case (default 3)
+  --out FILE    write the JSON there instead of build/bench/sendstats.json`;
 const argv = process.argv.slice(2);
 let seconds = 3;
+let outFile: string | null = null;
 for (let i = 0; i < argv.length; i++) {
-  if (argv[i] === "--seconds" && Number(argv[i + 1]) > 0) seconds = Number(argv[++i]);
-  else if (argv[i] === "-h" || argv[i] === "--help") {
+  const value = (): string | undefined => argv[++i];
+  if (argv[i] === "--seconds") {
+    const v = value();
+    seconds = Number(v);
+    if (!(seconds > 0 && seconds <= 600)) usageError(`--seconds ${v ?? ""}: a time in seconds, above 0 and at most 600`);
+  } else if (argv[i] === "--out") {
+    const v = value();
+    if (!v) usageError("--out needs a file");
+    outFile = v;
+  } else if (argv[i] === "-h" || argv[i] === "--help") {
     console.log(USAGE);
     process.exit(0);
-  } else {
-    console.error(`bench:sendstats: unknown option ${argv[i]}\n${USAGE}`);
-    process.exit(2);
-  }
+  } else usageError(`unknown option ${argv[i]}`);
+}
+function usageError(why: string): never {
+  console.error(`bench:sendstats: ${why}\n${USAGE}`);
+  process.exit(2);
 }
 
 /** The target of issue 7: 0.1% of a core at one update a second. */
@@ -155,10 +167,11 @@ async function main(): Promise<void> {
     measured: "process.cpuUsage() (user + system, all threads) over Agent.sendUpdate calls after a warm-up, divided by the updates",
     rows: rows.map((r) => ({ ...r, cpu_us_per_update: Number(r.cpu_us_per_update.toFixed(1)), wall_us_per_update: Number(r.wall_us_per_update.toFixed(1)) })),
   };
-  const dir = join(ROOT, "build/bench");
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, "sendstats.json"), JSON.stringify(out, null, 2) + "\n");
-  console.log("wrote build/bench/sendstats.json");
+  const file = outFile ?? "build/bench/sendstats.json";
+  const path = outFile ? resolve(outFile) : join(ROOT, file);
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, JSON.stringify(out, null, 2) + "\n");
+  console.log(`wrote ${file}`);
 }
 
 main().catch((err) => {

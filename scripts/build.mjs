@@ -1,8 +1,9 @@
 // Builds everything users run: the WASM core (asc), then one bundle per program (esbuild),
-// each with the core inlined and the native mmap addon left outside. `--tests` also bundles
-// tests/**/*.test.ts into build/tests/ for node --test (Node 20 cannot run .ts itself),
-// `--bench` bench/*.ts into build/bench/, and `--man` writes the manual pages man/*.[18]
-// from the programs' option specs (man/src/).
+// each with the core inlined and the native mmap addon left outside. `--bench` bundles
+// bench/*.ts into build/bench/; `--tests` tests/**/*.test.ts into build/tests/ for node
+// --test (Node 20 cannot run .ts itself), and the benchmarks too (a test runs bench:ingest's
+// smoke mode); `--man` writes the manual pages man/*.[18] from the programs' option specs
+// (man/src/).
 
 import { build } from "esbuild";
 import { execFileSync } from "node:child_process";
@@ -51,7 +52,7 @@ if (args.has("--tests")) {
   const tests = collect(join(root, "tests"), (f) => f.endsWith(".test.ts"));
   await build({ ...common, entryPoints: tests, outdir: join(root, "build/tests"), outbase: join(root, "tests") });
 }
-if (args.has("--bench")) {
+if (args.has("--bench") || args.has("--tests")) {
   const benches = collect(join(root, "bench"), (f) => f.endsWith(".ts"));
   await build({ ...common, entryPoints: benches, outdir: join(root, "build/bench"), outbase: join(root, "bench") });
 }

@@ -1,0 +1,136 @@
+// The benchmarks of issue 7 as a clean clone runs them, in short smoke runs: bench:ingest
+// (build/bench/ingest.js --quick) against the real recvstats bundle over loopback, and
+// bench:sendstats against the real Agent, must finish on their own and write the JSON the
+// issue names, with figures that agree with one another. Nothing here judges speed (the
+// benchmarks print PASS/FAIL against the targets; a timed test would fail with the
+// machine): these tests check that the benchmarks still measure, so that they cannot rot
+// between the runs quoted in docs/performance.md.
+
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { tempDir } from "../helpers/cluster";
+import { ROOT, bundle } from "../helpers/paths";
+
+/** The fields issue 7 names for each row, and for the whole run. */
+const ROW_FIELDS = ["nodes", "offered_updates_s", "published_updates_s", "kernel_drops", "cpu_us_per_update", "rss_mb", "p50_ms", "p99_ms"];
+const TOP_FIELDS = ["ceiling_dgrams_s", "max_zero_loss_updates_s", "fraction_of_ceiling", "auth", "rows"];
+
+interface Row {
+  nodes: number;
+  offered_updates_s: number;
+  published_updates_s: number;
+  offered_dgrams_s: number;
+  kernel_drops: number;
+  cpu_us_per_update: number | null;
+  rss_mb: number;
+  p50_ms: number | null;
+  p99_ms: number | null;
+  phase: string;
+  rate_asked: number;
+  zero_loss: boolean;
+  lost_updates: number;
+}
+
+/** Runs a built benchmark with args and its JSON going to a temporary file; returns the JSON and stdout. */
+function runBench<T>(name: string, args: string[]): { out: T; stdout: string } {
+  const tmp = tempDir(`bench-${name}-`);
+  const file = join(tmp.dir, `${name}.json`);
+  try {
+    const r = spawnSync(process.execPath, [join(ROOT, `build/bench/${name}.js`), ...args, "--out", file], {
+      cwd: ROOT,
+      encoding: "utf8",
+      // bounded: the smoke runs' steps and searches are few and short
+      timeout: 240_000,
+    });
+    assert.equal(r.status, 0, `bench:${name} ${args.join(" ")} failed (${r.signal ?? r.status}):\n${r.stdout}\n${r.stderr}`);
+    return { out: JSON.parse(readFileSync(file, "utf8")) as T, stdout: r.stdout };
+  } finally {
+    tmp.remove();
+  }
+}
+
+test("bench:ingest --quick measures the real bundle against the bare receiver and writes issue 7's JSON", { timeout: 300_000 }, () => {
+  const { out, stdout } = runBench<Record<string, unknown> & { rows: Row[] }>("ingest", ["--quick", "--nodes", "1000", "--seconds", "1"]);
+
+  for (const f of TOP_FIELDS) assert.ok(f in out, `no ${f} in the JSON`);
+  assert.equal(out.auth, "off");
+  assert.equal(out.nodes_for_top_level, 1000);
+  // the recvstats it ran is the one users run (the JSON keeps the hash's first 16 digits)
+  const sha = createHash("sha256").update(readFileSync(bundle("recvstats"))).digest("hex");
+  assert.equal(out.recvstats_bundle_sha256, sha.slice(0, 16));
+
+  const ceiling = out.ceiling_dgrams_s as number;
+  const best = out.max_zero_loss_updates_s as number;
+  assert.ok(ceiling > 0, "no ceiling measured");
+  assert.ok(best > 0, "recvstats found no zero-loss rate");
+
+  assert.ok(out.rows.length >= 2, "fewer than two steps");
+  for (const row of out.rows) {
+    for (const f of ROW_FIELDS) assert.ok(f in row, `a row without ${f}`);
+    assert.equal(row.nodes, 1000);
+    assert.ok(row.published_updates_s <= row.offered_updates_s + 1, "more published than offered");
+    assert.ok(row.rss_mb > 0);
+    // zero loss is what the issue says: no kernel drops and every offered update published
+    if (row.zero_loss) {
+      assert.equal(row.kernel_drops, 0);
+      assert.equal(row.lost_updates, 0);
+      assert.ok(row.cpu_us_per_update !== null && row.cpu_us_per_update > 0);
+      assert.ok(row.p50_ms !== null && row.p99_ms !== null && row.p50_ms <= row.p99_ms);
+    } else assert.ok(row.kernel_drops > 0 || row.lost_updates > 0, "a lossy step without loss");
+  }
+
+  // the top-level figures are the rows' own: the best zero-loss search step, and its datagrams over the ceiling
+  const zero = out.rows.filter((r) => r.zero_loss && r.phase === "search").sort((a, b) => b.offered_updates_s - a.offered_updates_s)[0];
+  assert.ok(zero, "no zero-loss search step");
+  assert.ok(Math.abs(zero.offered_updates_s - best) <= best * 0.01, `best ${best}, its row ${zero.offered_updates_s}`);
+  assert.ok(Math.abs((out.fraction_of_ceiling as number) - zero.offered_dgrams_s / ceiling) < 1e-3);
+  // the latency step runs at 80% of the zero-loss rate
+  const latency = out.rows.find((r) => r.phase === "latency");
+  assert.ok(latency, "no latency step");
+  assert.ok(Math.abs(latency.rate_asked - 0.8 * best) <= 0.02 * best, `latency step at ${latency.rate_asked}, best ${best}`);
+
+  // the printed verdicts, one per target
+  for (const t of ["25,000 node updates/s", "50% of the bare ceiling", "RSS at 25,000 nodes", "p99 publish latency"]) {
+    assert.match(stdout, new RegExp(`^(PASS|FAIL|N/A )  .*${t.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`, "m"));
+  }
+});
+
+interface SendRow {
+  cpus: number;
+  update: "regular" | "full";
+  auth: "off" | "required";
+  updates: number;
+  datagrams_per_update: number;
+  cpu_us_per_update: number;
+}
+
+test("bench:sendstats times the real Agent on the 16-CPU and 480-CPU nodes, every datagram received", { timeout: 120_000 }, () => {
+  const { out, stdout } = runBench<{ cpu_us_per_update_16cpu: number; pass: boolean; rows: SendRow[] }>("sendstats", ["--seconds", "0.3"]);
+  // each machine, each kind of update, with and without a key
+  assert.deepEqual(out.rows.map((r) => `${r.cpus} ${r.update} ${r.auth}`).sort(), [
+    "16 full off",
+    "16 full required",
+    "16 regular off",
+    "16 regular required",
+    "480 full off",
+    "480 full required",
+    "480 regular off",
+    "480 regular required",
+  ]);
+  const of = (cpus: number, update: string, auth: string): SendRow => out.rows.find((r) => r.cpus === cpus && r.update === update && r.auth === auth)!;
+  for (const r of out.rows) {
+    assert.ok(r.updates > 0 && r.cpu_us_per_update > 0);
+    // the counting receiver got the datagrams (on loopback none is lost): at least one per update
+    assert.ok(r.datagrams_per_update >= 1, `${r.cpus} ${r.update} ${r.auth}: ${r.datagrams_per_update} datagrams per update`);
+  }
+  // a full update carries cpuinfo besides, and 480 CPUs take more datagrams than 16
+  assert.ok(of(16, "full", "off").datagrams_per_update > of(16, "regular", "off").datagrams_per_update);
+  assert.ok(of(480, "regular", "off").datagrams_per_update > of(16, "regular", "off").datagrams_per_update);
+  // the top-level figure is the 16-CPU regular update without a key, and the verdict is printed
+  assert.equal(out.cpu_us_per_update_16cpu, of(16, "regular", "off").cpu_us_per_update);
+  assert.match(stdout, new RegExp(`^${out.pass ? "PASS" : "FAIL"}  sendstats < 1000 µs of CPU per update on the 16-CPU node`, "m"));
+});
