@@ -3,7 +3,8 @@
 // this machine), in one run, over loopback. recvstats is pinned to core 0; the generator
 // (bench/ingest-generator.ts), the latency reader (bench/ingest-reader.ts) and this process
 // to core 1. Prints a table and PASS/FAIL lines against issue 7's targets (figures, not
-// assertions) and writes build/bench/ingest.json (ingest-auth.json with --auth required).
+// assertions) and writes build/bench/ingest.json (ingest-auth.json with --auth required; a
+// smoke, profiled or fixed-rate run a file of its own; --out FILE anywhere).
 
 import { ChildProcess, execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
