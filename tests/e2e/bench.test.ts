@@ -31,8 +31,10 @@ interface Row {
   p99_ms: number | null;
   phase: string;
   rate_asked: number;
+  tags_checked: boolean;
   zero_loss: boolean;
   lost_updates: number;
+  rejected: number;
 }
 
 /** Runs a built benchmark with args and its JSON going to a temporary file; returns the JSON and stdout. */
@@ -53,12 +55,17 @@ function runBench<T>(name: string, args: string[]): { out: T; stdout: string } {
   }
 }
 
-test("bench:ingest --quick measures the real bundle against the bare receiver and writes issue 7's JSON", { timeout: 300_000 }, () => {
-  const { out, stdout } = runBench<Record<string, unknown> & { rows: Row[] }>("ingest", ["--quick", "--nodes", "1000", "--seconds", "1"]);
+type IngestJson = Record<string, unknown> & { rows: Row[] };
 
+/**
+ * What every bench:ingest JSON must hold, at nodes nodes: issue 7's fields, the real bundle,
+ * rows that agree with "zero loss", top-level figures that are its rows' own (those of
+ * tags_checked: the unkeyed pass of an --auth run is rows of its own), and a verdict per target.
+ */
+function checkIngest(out: IngestJson, stdout: string, nodes: number, tagsChecked: boolean, verdicts: string[]): void {
   for (const f of TOP_FIELDS) assert.ok(f in out, `no ${f} in the JSON`);
-  assert.equal(out.auth, "off");
-  assert.equal(out.nodes_for_top_level, 1000);
+  assert.equal(out.auth, tagsChecked ? "required" : "off");
+  assert.equal(out.nodes_for_top_level, nodes);
   // the recvstats it ran is the one users run (the JSON keeps the hash's first 16 digits)
   const sha = createHash("sha256").update(readFileSync(bundle("recvstats"))).digest("hex");
   assert.equal(out.recvstats_bundle_sha256, sha.slice(0, 16));
@@ -71,7 +78,7 @@ test("bench:ingest --quick measures the real bundle against the bare receiver an
   assert.ok(out.rows.length >= 2, "fewer than two steps");
   for (const row of out.rows) {
     for (const f of ROW_FIELDS) assert.ok(f in row, `a row without ${f}`);
-    assert.equal(row.nodes, 1000);
+    assert.equal(row.nodes, nodes);
     assert.ok(row.published_updates_s <= row.offered_updates_s + 1, "more published than offered");
     assert.ok(row.rss_mb > 0);
     // zero loss is what the issue says: no kernel drops and every offered update published
@@ -81,22 +88,39 @@ test("bench:ingest --quick measures the real bundle against the bare receiver an
       assert.ok(row.cpu_us_per_update !== null && row.cpu_us_per_update > 0);
       assert.ok(row.p50_ms !== null && row.p99_ms !== null && row.p50_ms <= row.p99_ms);
     } else assert.ok(row.kernel_drops > 0 || row.lost_updates > 0, "a lossy step without loss");
+    // every datagram the generator made is one recvstats takes: signed right when tags are checked
+    assert.equal(row.rejected, 0, `${row.rejected} datagrams rejected at ${row.rate_asked} updates/s`);
   }
 
-  // the top-level figures are the rows' own: the best zero-loss search step, and its datagrams over the ceiling
-  const zero = out.rows.filter((r) => r.zero_loss && r.phase === "search").sort((a, b) => b.offered_updates_s - a.offered_updates_s)[0];
+  // the top-level figures: the best zero-loss search step, and its datagrams over the ceiling
+  const own = out.rows.filter((r) => r.tags_checked === tagsChecked);
+  const zero = own.filter((r) => r.zero_loss && r.phase === "search").sort((a, b) => b.offered_updates_s - a.offered_updates_s)[0];
   assert.ok(zero, "no zero-loss search step");
   assert.ok(Math.abs(zero.offered_updates_s - best) <= best * 0.01, `best ${best}, its row ${zero.offered_updates_s}`);
   assert.ok(Math.abs((out.fraction_of_ceiling as number) - zero.offered_dgrams_s / ceiling) < 1e-3);
   // the latency step runs at 80% of the zero-loss rate
-  const latency = out.rows.find((r) => r.phase === "latency");
+  const latency = own.find((r) => r.phase === "latency");
   assert.ok(latency, "no latency step");
   assert.ok(Math.abs(latency.rate_asked - 0.8 * best) <= 0.02 * best, `latency step at ${latency.rate_asked}, best ${best}`);
 
   // the printed verdicts, one per target
-  for (const t of ["25,000 node updates/s", "50% of the bare ceiling", "RSS at 25,000 nodes", "p99 publish latency"]) {
-    assert.match(stdout, new RegExp(`^(PASS|FAIL|N/A )  .*${t.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`, "m"));
-  }
+  for (const t of verdicts) assert.match(stdout, new RegExp(`^(PASS|FAIL|N/A )  .*${t.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`, "m"));
+}
+
+test("bench:ingest --quick measures the real bundle against the bare receiver and writes issue 7's JSON", { timeout: 300_000 }, () => {
+  const { out, stdout } = runBench<IngestJson>("ingest", ["--quick", "--nodes", "1000", "--seconds", "1"]);
+  checkIngest(out, stdout, 1000, false, ["25,000 node updates/s", "50% of the bare ceiling", "RSS at 25,000 nodes", "p99 publish latency"]);
+  assert.ok(out.rows.every((r) => !r.tags_checked));
+});
+
+test("bench:ingest --quick --auth required: every signed datagram verified, and a pass without a key in the same run", { timeout: 300_000 }, () => {
+  const { out, stdout } = runBench<IngestJson>("ingest", ["--quick", "--auth", "required", "--nodes", "1000", "--seconds", "1"]);
+  checkIngest(out, stdout, 1000, true, ["with auth >= 80% of 25,000", "with auth >= 80% of 50% of the bare ceiling", "with auth >= 80% of the zero-loss rate without"]);
+  // both passes ran, on the same datagrams: the keyed one checked tags, the other did not
+  assert.ok(out.rows.some((r) => r.tags_checked && r.zero_loss), "no keyed zero-loss step");
+  const plain = out.rows.filter((r) => !r.tags_checked && r.zero_loss && r.phase === "search");
+  assert.ok(plain.length > 0, "no unkeyed zero-loss step");
+  assert.equal(out.max_zero_loss_updates_s_without_key, Math.max(...plain.map((r) => r.rate_asked)));
 });
 
 interface SendRow {
