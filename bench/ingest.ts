@@ -18,6 +18,7 @@ import { freePortPair, tempDir } from "../tests/helpers/cluster";
 import { ROOT, bundle } from "../tests/helpers/paths";
 import { WIDENED_NOTE } from "../tests/helpers/widen";
 import type { GeneratorCommand, GeneratorReply } from "./ingest-generator";
+import type { ProbeCommand, ProbeReply } from "./ingest-probe";
 import type { ReaderCommand, ReaderReply, SlowWindow } from "./ingest-reader";
 import type { ReceiverCommand, ReceiverReply } from "./ingest-receiver";
 import { PerfDiff, SpanPerf, TimedSample, perfDiff, perfLines, perfUsable, recordCore0, spanPerf, spanPerfText, timedSamples } from "./perfdiff";
@@ -352,6 +353,11 @@ class CoreWatch {
   }
 }
 
+/** How long the machine's speed is probed on core 0 before each step (bench/ingest-probe.ts). */
+const PROBE_MS = 150;
+/** A difference in the probe between recvstats' steps and the ceiling's that a note names (the probe's own spread is 1-2%). */
+const PROBE_NOTE = 0.05;
+
 /** The share of core 0 that others may take before a step counts as disturbed (and a failed one is repeated). */
 const DISTURBED = 0.05;
 /** The longest wait, before a step, for core 0 to be quiet. */
@@ -436,6 +442,8 @@ interface Row {
   /** share of core 0 busy with other processes during the step, and stolen by the hypervisor */
   core0_other_share: number;
   core0_steal_share: number;
+  /** the probe's CPU µs per update on core 0 right before the step: the machine's speed then (bench/ingest-probe.ts) */
+  machine_probe_us: number;
   /** the latency step only: what the two cores ran meanwhile, from their sched_switch events (null: not traced, see notes) */
   cores_trace?: CoresTrace | null;
 }
@@ -620,6 +628,8 @@ interface CeilingRow {
   generator_cpu_share: number;
   core0_other_share: number;
   core0_steal_share: number;
+  /** the probe's CPU µs per update on core 0 right before the step */
+  machine_probe_us: number;
 }
 
 /** One search of the ceiling: its best zero-loss datagrams/s, whether the generator overran the receiver, the receiver's pid. */
@@ -756,6 +766,11 @@ async function main(): Promise<void> {
       "ready",
     );
     const dgramsPerUpdate = ready.dgramsPerUpdate;
+    // the machine's speed, probed on core 0 before each step, when the process under test idles
+    const prober = new Worker<ProbeCommand, ProbeReply>("ingest-probe.js", 0);
+    children.push(() => prober.stop({ cmd: "exit" }));
+    await prober.ask(null, "ready");
+    const probe = async (): Promise<number> => (await prober.ask({ cmd: "probe", ms: PROBE_MS }, "probe")).us;
     console.log(
       `generator (core 1): ${TEMPLATES} simulated nodes x ${UPDATES_PER_TEMPLATE} updates pre-encoded in ${(ready.buildMs / 1000).toFixed(1)} s by sendstats' Encoder; ` +
         `an update is ${dgramsPerUpdate.toFixed(2)} datagrams, ${Math.round(ready.bytesPerUpdate)} bytes (a full one ${ready.dgramsPerFullUpdate.toFixed(1)} datagrams); ` +
@@ -791,6 +806,7 @@ async function main(): Promise<void> {
       console.log("  asked upd/s   dgrams/s offered  received/s   drops    lost  cpu µs/dgram  gen cpu  others on core 0");
       const ceilingStep = async (rate: number): Promise<StepOutcome> => {
         await quiet();
+        const probed = await probe();
         const c0 = await recv.ask({ cmd: "count" }, "count");
         const watch = new CoreWatch(recv.pid);
         const drops0 = kernelDrops(barePort) ?? 0;
@@ -822,6 +838,7 @@ async function main(): Promise<void> {
           generator_cpu_share: done.cpuMs / done.elapsedMs,
           core0_other_share: others.other,
           core0_steal_share: others.steal,
+          machine_probe_us: probed,
         };
         ceilingRows.push(row);
         console.log(
@@ -945,6 +962,7 @@ async function main(): Promise<void> {
 
       const step = async (rate: number, phase: Row["phase"]): Promise<StepOutcome> => {
         await quiet();
+        const probed = await probe();
         const drops0 = kernelDrops(port) ?? 0;
         const cpu0 = cpuSplitUs(pid);
         const watch = new CoreWatch(pid);
@@ -1015,6 +1033,7 @@ async function main(): Promise<void> {
           generator_cpu_share: done.cpuMs / done.elapsedMs,
           core0_other_share: others.other,
           core0_steal_share: others.steal,
+          machine_probe_us: probed,
         };
         if (steady) row.cores_trace = traced ? coresTrace(traced.runs, traced.overran, pid, { generator: gen.child.pid!, reader: lat.child.pid!, bench: process.pid }, l.slowDetail, wallMinusMono) : null;
         if (row.cores_trace && latSampled) perfEpisodes(row.cores_trace, timedSamples(PERF_LATENCY, pid), wallMinusMono);
@@ -1086,6 +1105,7 @@ async function main(): Promise<void> {
     const saturated = first.saturated && (second?.saturated ?? true);
     if (second) console.log(`\nceiling: ${fmt(ceiling)} datagrams/s, the mean of ${fmt(first.dgrams)} before recvstats' runs and ${fmt(second.dgrams)} after those at ${ceilingNodes} nodes (${second.dgrams >= first.dgrams ? "+" : ""}${(100 * (second.dgrams / first.dgrams - 1)).toFixed(1)}%)`);
     await gen.stop({ cmd: "exit" });
+    await prober.stop({ cmd: "exit" });
     children.length = 0;
 
     // --- --perf: recvstats' own work by function, against the bare receiver at the same rate
@@ -1156,6 +1176,28 @@ async function main(): Promise<void> {
       pass: args.auth ? null : latRow && latRow.p99_ms !== null ? latRow.p99_ms < 5 : null,
     });
 
+    // the machine's speed at the ceiling's searches and at recvstats' searches, by the probe's median
+    const median = (xs: number[]): number | null => (xs.length ? [...xs].sort((x, y) => x - y)[xs.length >> 1] : null);
+    const probeOf = (pass: CeilingRow["pass"]): number | null => median(ceilingRows.filter((r) => r.pass === pass).map((r) => r.machine_probe_us));
+    const probeCeiling = { before: probeOf("before"), after: probeOf("after") };
+    const probeRecvstats: Record<string, number | null> = {};
+    for (const r of rows) {
+      const key = `${r.nodes}${args.auth && !r.tags_checked ? "-nokey" : ""}`;
+      if (!(key in probeRecvstats)) probeRecvstats[key] = median(rows.filter((x) => x.phase === "search" && `${x.nodes}${args.auth && !x.tags_checked ? "-nokey" : ""}` === key).map((x) => x.machine_probe_us));
+    }
+    const probeTop = probeRecvstats[String(ceilingNodes)] ?? null;
+    const probeCeilingMean = probeCeiling.after === null ? probeCeiling.before : probeCeiling.before === null ? null : (probeCeiling.before + probeCeiling.after) / 2;
+    const probeSlower = probeTop !== null && probeCeilingMean ? probeTop / probeCeilingMean - 1 : null;
+    const plusPct = (f: number): string => `${f >= 0 ? "+" : ""}${(100 * f).toFixed(1)}%`;
+    console.log(
+      `\nmachine probe (core 0 before each step, CPU µs per regular update's /proc text parsed; higher is slower): ceiling before ${fmt(probeCeiling.before, 2)}, after ${fmt(probeCeiling.after, 2)}; ` +
+        `recvstats' searches ${Object.entries(probeRecvstats).map(([k, v]) => `${k} nodes ${fmt(v, 2)}`).join(", ")}` +
+        (probeSlower === null ? "" : ` (at ${ceilingNodes} nodes ${plusPct(probeSlower)} against the ceiling's)`),
+    );
+    if (probeSlower !== null && Math.abs(probeSlower) > PROBE_NOTE) {
+      notes.push(`the machine was ${plusPct(probeSlower)} ${probeSlower > 0 ? "slower" : "faster"} in recvstats' steps at ${ceilingNodes} nodes than in the ceiling's (the probe's medians): the fraction of the ceiling is taken across that`);
+    }
+
     console.log(`\nzero-loss node updates/s by node count: ${[...best].map(([n, r]) => `${n}: ${r}`).join(", ")}`);
     console.log(`ceiling ${fmt(ceiling)} datagrams/s; recvstats at ${ceilingNodes} nodes: ${maxZero} updates/s = ${fmt(zeroDgrams)} datagrams/s`);
     console.log(`recvstats' receive buffer: ${rcvbufGranted ?? "unknown"} bytes granted of ${RCVBUF} asked`);
@@ -1186,6 +1228,13 @@ async function main(): Promise<void> {
       max_zero_loss_updates_s_by_nodes: Object.fromEntries(best),
       ceiling_saturated: saturated,
       ceiling_generator_limited: first.limited || (second?.limited ?? false),
+      machine_probe: {
+        what: `CPU µs per regular update's /proc text (the 16-CPU node's stat, meminfo, loadavg, net/dev) parsed by the WASM core on core 0 for ${PROBE_MS} ms before each step, median by search; higher is slower`,
+        ceiling_before_us: probeCeiling.before,
+        ceiling_after_us: probeCeiling.after,
+        recvstats_us_by_nodes: probeRecvstats,
+        recvstats_vs_ceiling: probeSlower === null ? null : Number(probeSlower.toFixed(4)),
+      },
       dgrams_per_update: Number(dgramsPerUpdate.toFixed(3)),
       bytes_per_update: Math.round(ready.bytesPerUpdate),
       step_seconds: args.seconds,

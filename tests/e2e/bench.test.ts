@@ -32,6 +32,7 @@ interface Row {
   phase: string;
   rate_asked: number;
   tags_checked: boolean;
+  machine_probe_us: number;
   zero_loss: boolean;
   lost_updates: number;
   rejected: number;
@@ -102,6 +103,17 @@ function checkIngest(out: IngestJson, stdout: string, nodes: number, tagsChecked
   const latency = own.find((r) => r.phase === "latency");
   assert.ok(latency, "no latency step");
   assert.ok(Math.abs(latency.rate_asked - 0.8 * best) <= 0.02 * best, `latency step at ${latency.rate_asked}, best ${best}`);
+
+  // the machine's speed, probed on core 0 before every step, and its medians by search
+  const ceilingRows = out.ceiling_rows as Array<{ pass: string; machine_probe_us: number }>;
+  for (const r of [...out.rows, ...ceilingRows]) assert.ok(r.machine_probe_us > 0, "a step without the machine's probe");
+  const probe = out.machine_probe as { ceiling_before_us: number; ceiling_after_us: number; recvstats_us_by_nodes: Record<string, number> };
+  const median = (xs: number[]): number => [...xs].sort((x, y) => x - y)[xs.length >> 1];
+  const near = (a: number, b: number, what: string): void => assert.ok(Math.abs(a - b) <= 0.001 * b + 0.001, `${what}: ${a} against ${b}`);
+  near(probe.ceiling_before_us, median(ceilingRows.filter((r) => r.pass === "before").map((r) => r.machine_probe_us)), "the probe at the ceiling before");
+  near(probe.ceiling_after_us, median(ceilingRows.filter((r) => r.pass === "after").map((r) => r.machine_probe_us)), "the probe at the ceiling after");
+  near(probe.recvstats_us_by_nodes[String(nodes)], median(own.filter((r) => r.phase === "search").map((r) => r.machine_probe_us)), "the probe at recvstats' steps");
+  assert.match(stdout, /^machine probe \(core 0 before each step/m);
 
   // the printed verdicts, one per target
   for (const t of verdicts) assert.match(stdout, new RegExp(`^(PASS|FAIL|N/A )  .*${t.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`, "m"));
