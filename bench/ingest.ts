@@ -355,7 +355,7 @@ class CoreWatch {
 
 /** How long the machine's speed is probed on core 0 before each step (bench/ingest-probe.ts). */
 const PROBE_MS = 150;
-/** A difference in the probe between recvstats' steps and the ceiling's that a note names (the probe's own spread is 1-2%). */
+/** A difference in the probe between recvstats' steps and the ceiling's that a note names (in run Z13 the medians of its searches were within 1.1%). */
 const PROBE_NOTE = 0.05;
 
 /** The share of core 0 that others may take before a step counts as disturbed (and a failed one is repeated). */
@@ -1180,10 +1180,11 @@ async function main(): Promise<void> {
     const median = (xs: number[]): number | null => (xs.length ? [...xs].sort((x, y) => x - y)[xs.length >> 1] : null);
     const probeOf = (pass: CeilingRow["pass"]): number | null => median(ceilingRows.filter((r) => r.pass === pass).map((r) => r.machine_probe_us));
     const probeCeiling = { before: probeOf("before"), after: probeOf("after") };
+    // by pass: the node count, and "-nokey" for an --auth run's unkeyed pass
+    const passOf = (r: Row): string => `${r.nodes}${args.auth && !r.tags_checked ? "-nokey" : ""}`;
     const probeRecvstats: Record<string, number | null> = {};
-    for (const r of rows) {
-      const key = `${r.nodes}${args.auth && !r.tags_checked ? "-nokey" : ""}`;
-      if (!(key in probeRecvstats)) probeRecvstats[key] = median(rows.filter((x) => x.phase === "search" && `${x.nodes}${args.auth && !x.tags_checked ? "-nokey" : ""}` === key).map((x) => x.machine_probe_us));
+    for (const key of new Set(rows.map(passOf))) {
+      probeRecvstats[key] = median(rows.filter((r) => r.phase === "search" && passOf(r) === key).map((r) => r.machine_probe_us));
     }
     const probeTop = probeRecvstats[String(ceilingNodes)] ?? null;
     const probeCeilingMean = probeCeiling.after === null ? probeCeiling.before : probeCeiling.before === null ? null : (probeCeiling.before + probeCeiling.after) / 2;
