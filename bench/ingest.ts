@@ -21,6 +21,7 @@ import type { GeneratorCommand, GeneratorReply } from "./ingest-generator";
 import type { ProbeCommand, ProbeReply } from "./ingest-probe";
 import type { ReaderCommand, ReaderReply, SlowWindow } from "./ingest-reader";
 import type { ReceiverCommand, ReceiverReply } from "./ingest-receiver";
+import { median } from "./latency";
 import { PerfDiff, SpanPerf, TimedSample, perfDiff, perfLines, perfUsable, recordCore0, spanPerf, spanPerfText, timedSamples } from "./perfdiff";
 import { Hold, Run, SchedTrace, TaskTime, holds, realtimeThreads, split, statFields, threadsOf } from "./sched-trace";
 
@@ -404,7 +405,7 @@ function published(reader: ShmReader, n: number): { updates: number; nodes: numb
   return { updates, nodes };
 }
 
-interface Row {
+export interface Row {
   nodes: number;
   offered_updates_s: number;
   published_updates_s: number;
@@ -614,7 +615,7 @@ function printTrace(t: CoresTrace, stealMs: number): void {
   if (t.perf) console.log(`    perf over all ${t.episodes.length} episodes (${ms(t.perf.window_ms)} ms, each from ${PERF_LEAD_MS} ms before): ${spanPerfText(t.perf)}`);
 }
 
-interface CeilingRow {
+export interface CeilingRow {
   /** the search before recvstats' runs, or the one right after its runs at the top-level node count */
   pass: "before" | "after";
   rate_asked: number;
@@ -1177,7 +1178,6 @@ async function main(): Promise<void> {
     });
 
     // the machine's speed at the ceiling's searches and at recvstats' searches, by the probe's median
-    const median = (xs: number[]): number | null => (xs.length ? [...xs].sort((x, y) => x - y)[xs.length >> 1] : null);
     const probeOf = (pass: CeilingRow["pass"]): number | null => median(ceilingRows.filter((r) => r.pass === pass).map((r) => r.machine_probe_us));
     const probeCeiling = { before: probeOf("before"), after: probeOf("after") };
     // by pass: the node count, and "-nokey" for an --auth run's unkeyed pass
@@ -1187,7 +1187,9 @@ async function main(): Promise<void> {
       probeRecvstats[key] = median(rows.filter((r) => r.phase === "search" && passOf(r) === key).map((r) => r.machine_probe_us));
     }
     const probeTop = probeRecvstats[String(ceilingNodes)] ?? null;
-    const probeCeilingMean = probeCeiling.after === null ? probeCeiling.before : probeCeiling.before === null ? null : (probeCeiling.before + probeCeiling.after) / 2;
+    // the mean of the searches made (with --perf, only the one before)
+    const probeCeilings = [probeCeiling.before, probeCeiling.after].filter((x): x is number => x !== null);
+    const probeCeilingMean = probeCeilings.length ? probeCeilings.reduce((x, y) => x + y) / probeCeilings.length : null;
     const probeSlower = probeTop !== null && probeCeilingMean ? probeTop / probeCeilingMean - 1 : null;
     const plusPct = (f: number): string => `${f >= 0 ? "+" : ""}${(100 * f).toFixed(1)}%`;
     console.log(

@@ -11,6 +11,9 @@ export const now = (): number => performance.timeOrigin + performance.now();
 const percentile = (sorted: Float64Array, p: number): number | null =>
   sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] : null;
 
+/** The median of values in any order (the upper one of an even count); null when there are none. */
+export const median = (xs: readonly number[]): number | null => percentile(Float64Array.from(xs).sort(), 0.5);
+
 /** What the reader and the bare receiver report of their latencies (ms): how many, p50, p99, max, and how many over 5 ms. */
 export interface LatencySummary {
   count: number;

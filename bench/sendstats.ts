@@ -47,7 +47,7 @@ function usageError(why: string): never {
 const TARGET_US = 1000;
 const WARMUP_MS = 1000;
 
-interface Row {
+export interface Row {
   machine: string;
   cpus: number;
   update: "regular" | "full";

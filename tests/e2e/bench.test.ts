@@ -12,31 +12,15 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
+import type { CeilingRow, Row } from "../../bench/ingest";
+import { median } from "../../bench/latency";
+import type { Row as SendRow } from "../../bench/sendstats";
 import { tempDir } from "../helpers/cluster";
 import { ROOT, bundle } from "../helpers/paths";
 
 /** The fields issue 7 names for each row, and for the whole run. */
 const ROW_FIELDS = ["nodes", "offered_updates_s", "published_updates_s", "kernel_drops", "cpu_us_per_update", "rss_mb", "p50_ms", "p99_ms"];
 const TOP_FIELDS = ["ceiling_dgrams_s", "max_zero_loss_updates_s", "fraction_of_ceiling", "auth", "rows"];
-
-interface Row {
-  nodes: number;
-  offered_updates_s: number;
-  published_updates_s: number;
-  offered_dgrams_s: number;
-  kernel_drops: number;
-  cpu_us_per_update: number | null;
-  rss_mb: number;
-  p50_ms: number | null;
-  p99_ms: number | null;
-  phase: string;
-  rate_asked: number;
-  tags_checked: boolean;
-  machine_probe_us: number;
-  zero_loss: boolean;
-  lost_updates: number;
-  rejected: number;
-}
 
 /** Runs a built benchmark with args and its JSON going to a temporary file; returns the JSON and stdout. */
 function runBench<T>(name: string, args: string[]): { out: T; stdout: string } {
@@ -105,11 +89,10 @@ function checkIngest(out: IngestJson, stdout: string, nodes: number, tagsChecked
   assert.ok(Math.abs(latency.rate_asked - 0.8 * best) <= 0.02 * best, `latency step at ${latency.rate_asked}, best ${best}`);
 
   // the machine's speed, probed on core 0 before every step, and its medians by search
-  const ceilingRows = out.ceiling_rows as Array<{ pass: string; machine_probe_us: number }>;
+  const ceilingRows = out.ceiling_rows as CeilingRow[];
   for (const r of [...out.rows, ...ceilingRows]) assert.ok(r.machine_probe_us > 0, "a step without the machine's probe");
   const probe = out.machine_probe as { ceiling_before_us: number; ceiling_after_us: number; recvstats_us_by_nodes: Record<string, number> };
-  const median = (xs: number[]): number => [...xs].sort((x, y) => x - y)[xs.length >> 1];
-  const near = (a: number, b: number, what: string): void => assert.ok(Math.abs(a - b) <= 0.001 * b + 0.001, `${what}: ${a} against ${b}`);
+  const near = (a: number, b: number | null, what: string): void => assert.ok(b !== null && Math.abs(a - b) <= 0.001 * b + 0.001, `${what}: ${a} against ${b}`);
   near(probe.ceiling_before_us, median(ceilingRows.filter((r) => r.pass === "before").map((r) => r.machine_probe_us)), "the probe at the ceiling before");
   near(probe.ceiling_after_us, median(ceilingRows.filter((r) => r.pass === "after").map((r) => r.machine_probe_us)), "the probe at the ceiling after");
   near(probe.recvstats_us_by_nodes[String(nodes)], median(own.filter((r) => r.phase === "search").map((r) => r.machine_probe_us)), "the probe at recvstats' steps");
@@ -134,15 +117,6 @@ test("bench:ingest --quick --auth required: every signed datagram verified, and 
   assert.ok(plain.length > 0, "no unkeyed zero-loss step");
   assert.equal(out.max_zero_loss_updates_s_without_key, Math.max(...plain.map((r) => r.rate_asked)));
 });
-
-interface SendRow {
-  cpus: number;
-  update: "regular" | "full";
-  auth: "off" | "required";
-  updates: number;
-  datagrams_per_update: number;
-  cpu_us_per_update: number;
-}
 
 test("bench:sendstats times the real Agent on the 16-CPU and 480-CPU nodes, every datagram received", { timeout: 120_000 }, () => {
   const { out, stdout } = runBench<{ cpu_us_per_update_16cpu: number; pass: boolean; rows: SendRow[] }>("sendstats", ["--seconds", "0.3"]);
