@@ -22,6 +22,7 @@ import type { ProbeCommand, ProbeReply } from "./ingest-probe";
 import type { ReaderCommand, ReaderReply, SlowWindow } from "./ingest-reader";
 import type { ReceiverCommand, ReceiverReply } from "./ingest-receiver";
 import { median } from "./latency";
+import { GateReading, SpeedGate } from "./speed-gate";
 import { PerfDiff, SpanPerf, TimedSample, perfDiff, perfLines, perfUsable, recordCore0, spanPerf, spanPerfText, timedSamples } from "./perfdiff";
 import { Hold, Run, SchedTrace, TaskTime, holds, realtimeThreads, split, statFields, threadsOf } from "./sched-trace";
 
@@ -358,6 +359,25 @@ class CoreWatch {
 const PROBE_MS = 150;
 /** A difference in the probe between recvstats' steps and the ceiling's that a note names (in run Z13 the medians of its searches were within 1.1%). */
 const PROBE_NOTE = 0.05;
+/**
+ * How much slower than its usual speed (the median of the probes the run's steps started
+ * on) the probe may read the machine before a step waits for it to come back. In runs Z13
+ * and Z14 the readings stayed within 4.6% of their median but for three (+10% to +25%).
+ */
+const SLOW = 0.05;
+/** The longest wait before one step for the machine's usual speed, and the most a run waits so in all (a smoke run's, a tenth). */
+const SLOW_WAIT_MS = args.quick ? 4_500 : 45_000;
+const SLOW_WAIT_TOTAL_MS = args.quick ? 30_000 : 300_000;
+/** The probes the run starts from: its usual speed before any step has run. */
+const PROBE_CALIBRATION = 5;
+/** The probe's measures, in the order of its readings (bench/ingest-probe.ts), and where a row keeps each. */
+const PROBE_MEASURES = [
+  { key: "parse", what: "CPU µs per regular update's /proc text parsed", of: (r: StepMachine): number => r.machine_probe_us },
+  { key: "net", what: "CPU µs per datagram sent and received over loopback", of: (r: StepMachine): number => r.machine_probe_net_us },
+] as const;
+
+/** A signed percentage, as "+4.2%". */
+const plusPct = (f: number): string => `${f >= 0 ? "+" : ""}${(100 * f).toFixed(1)}%`;
 
 /** The share of core 0 that others may take before a step counts as disturbed (and a failed one is repeated). */
 const DISTURBED = 0.05;
@@ -405,7 +425,21 @@ function published(reader: ShmReader, n: number): { updates: number; nodes: numb
   return { updates, nodes };
 }
 
-export interface Row {
+/** What the probe read right before a step (bench/ingest-probe.ts), and what the gate did with it (bench/speed-gate.ts). */
+export interface StepMachine {
+  /** CPU µs per regular update parsed, and per datagram sent and received over loopback, on core 0: the machine's speed then */
+  machine_probe_us: number;
+  machine_probe_net_us: number;
+  /** the usual speeds then, by the same measures */
+  machine_usual_us: number;
+  machine_usual_net_us: number;
+  /** ms the step waited for the probe to read within SLOW of the usual speeds (0: it did at once) */
+  machine_waited_ms: number;
+  /** the probe still read over SLOW when the step started (the wait allowed spent) */
+  machine_ran_slow: boolean;
+}
+
+export interface Row extends StepMachine {
   nodes: number;
   offered_updates_s: number;
   published_updates_s: number;
@@ -443,8 +477,6 @@ export interface Row {
   /** share of core 0 busy with other processes during the step, and stolen by the hypervisor */
   core0_other_share: number;
   core0_steal_share: number;
-  /** the probe's CPU µs per update on core 0 right before the step: the machine's speed then (bench/ingest-probe.ts) */
-  machine_probe_us: number;
   /** the latency step only: what the two cores ran meanwhile, from their sched_switch events (null: not traced, see notes) */
   cores_trace?: CoresTrace | null;
 }
@@ -615,7 +647,7 @@ function printTrace(t: CoresTrace, stealMs: number): void {
   if (t.perf) console.log(`    perf over all ${t.episodes.length} episodes (${ms(t.perf.window_ms)} ms, each from ${PERF_LEAD_MS} ms before): ${spanPerfText(t.perf)}`);
 }
 
-export interface CeilingRow {
+export interface CeilingRow extends StepMachine {
   /** the search before recvstats' runs, or the one right after its runs at the top-level node count */
   pass: "before" | "after";
   rate_asked: number;
@@ -629,8 +661,6 @@ export interface CeilingRow {
   generator_cpu_share: number;
   core0_other_share: number;
   core0_steal_share: number;
-  /** the probe's CPU µs per update on core 0 right before the step */
-  machine_probe_us: number;
 }
 
 /** One search of the ceiling: its best zero-loss datagrams/s, whether the generator overran the receiver, the receiver's pid. */
@@ -771,7 +801,25 @@ async function main(): Promise<void> {
     const prober = new Worker<ProbeCommand, ProbeReply>("ingest-probe.js", 0);
     children.push(() => prober.stop({ cmd: "exit" }));
     await prober.ask(null, "ready");
-    const probe = async (): Promise<number> => (await prober.ask({ cmd: "probe", ms: PROBE_MS }, "probe")).us;
+    const probe = async (): Promise<number[]> => {
+      const r = await prober.ask({ cmd: "probe", ms: PROBE_MS }, "probe");
+      return [r.us, r.netUs]; // in PROBE_MEASURES' order
+    };
+    // every step starts on the machine the others started on (bench/speed-gate.ts)
+    const gate = new SpeedGate({
+      slow: SLOW,
+      waitMs: SLOW_WAIT_MS,
+      totalMs: SLOW_WAIT_TOTAL_MS,
+      probe,
+      pause: async () => {
+        await sleep(1000);
+        await quiet();
+      },
+    });
+    await gate.calibrate(PROBE_CALIBRATION);
+    const waitedNote = (m: GateReading): string =>
+      (m.waitedMs ? `  waited ${(m.waitedMs / 1000).toFixed(1)} s for the machine's usual speed (it read ${PROBE_MEASURES.map((p, i) => `${p.key} ${plusPct(m.first[i] / m.usualUs[i] - 1)}`).join(", ")})` : "") +
+      (m.ranSlow ? `  the machine slower than usual (${PROBE_MEASURES.map((p, i) => `${p.key} ${plusPct(m.us[i] / m.usualUs[i] - 1)}`).join(", ")})` : "");
     console.log(
       `generator (core 1): ${TEMPLATES} simulated nodes x ${UPDATES_PER_TEMPLATE} updates pre-encoded in ${(ready.buildMs / 1000).toFixed(1)} s by sendstats' Encoder; ` +
         `an update is ${dgramsPerUpdate.toFixed(2)} datagrams, ${Math.round(ready.bytesPerUpdate)} bytes (a full one ${ready.dgramsPerFullUpdate.toFixed(1)} datagrams); ` +
@@ -807,7 +855,7 @@ async function main(): Promise<void> {
       console.log("  asked upd/s   dgrams/s offered  received/s   drops    lost  cpu µs/dgram  gen cpu  others on core 0");
       const ceilingStep = async (rate: number): Promise<StepOutcome> => {
         await quiet();
-        const probed = await probe();
+        const machine = await gate.before();
         const c0 = await recv.ask({ cmd: "count" }, "count");
         const watch = new CoreWatch(recv.pid);
         const drops0 = kernelDrops(barePort) ?? 0;
@@ -839,14 +887,20 @@ async function main(): Promise<void> {
           generator_cpu_share: done.cpuMs / done.elapsedMs,
           core0_other_share: others.other,
           core0_steal_share: others.steal,
-          machine_probe_us: probed,
+          machine_probe_us: machine.us[0],
+          machine_probe_net_us: machine.us[1],
+          machine_usual_us: machine.usualUs[0],
+          machine_usual_net_us: machine.usualUs[1],
+          machine_waited_ms: machine.waitedMs,
+          machine_ran_slow: machine.ranSlow,
         };
         ceilingRows.push(row);
         console.log(
           `  ${String(rate || "max").padStart(11)} ${fmt(row.offered_dgrams_s).padStart(17)} ${fmt(row.received_dgrams_s).padStart(11)} ${String(drops).padStart(7)} ${String(row.lost_dgrams).padStart(7)} ${fmt(row.cpu_us_per_dgram, 2).padStart(13)} ${(100 * row.generator_cpu_share).toFixed(0).padStart(7)}% ${(100 * others.other).toFixed(0).padStart(7)}%` +
             (row.zero_loss ? "" : "  LOSS") +
             (others.steal > 0.01 ? `  ${(100 * others.steal).toFixed(0)}% stolen` : "") +
-            (row.generator_limited ? "  generator-limited" : ""),
+            (row.generator_limited ? "  generator-limited" : "") +
+            waitedNote(machine),
         );
         return { pass: row.zero_loss, achieved: row.generator_limited ? done.updates / s : null, disturbed: others.other + others.steal > DISTURBED };
       };
@@ -963,7 +1017,7 @@ async function main(): Promise<void> {
 
       const step = async (rate: number, phase: Row["phase"]): Promise<StepOutcome> => {
         await quiet();
-        const probed = await probe();
+        const machine = await gate.before();
         const drops0 = kernelDrops(port) ?? 0;
         const cpu0 = cpuSplitUs(pid);
         const watch = new CoreWatch(pid);
@@ -1034,7 +1088,12 @@ async function main(): Promise<void> {
           generator_cpu_share: done.cpuMs / done.elapsedMs,
           core0_other_share: others.other,
           core0_steal_share: others.steal,
-          machine_probe_us: probed,
+          machine_probe_us: machine.us[0],
+          machine_probe_net_us: machine.us[1],
+          machine_usual_us: machine.usualUs[0],
+          machine_usual_net_us: machine.usualUs[1],
+          machine_waited_ms: machine.waitedMs,
+          machine_ran_slow: machine.ranSlow,
         };
         if (steady) row.cores_trace = traced ? coresTrace(traced.runs, traced.overran, pid, { generator: gen.child.pid!, reader: lat.child.pid!, bench: process.pid }, l.slowDetail, wallMinusMono) : null;
         if (row.cores_trace && latSampled) perfEpisodes(row.cores_trace, timedSamples(PERF_LATENCY, pid), wallMinusMono);
@@ -1049,7 +1108,8 @@ async function main(): Promise<void> {
             (l.over5 && row.zero_loss ? `  ${l.over5} updates over 5 ms, in ${l.slowWindows} windows of 100 ms (median ${fmt(l.over5ToReceiveMs, 1)} ms of it before recvstats read them)` : "") +
             (done.maxLagMs > 5 ? `  generator ${done.maxLagMs.toFixed(0)} ms behind once` : "") +
             (done.skipped ? `  ${done.skipped} updates skipped to keep the rate steady` : "") +
-            (row.generator_limited ? "  generator-limited" : ""),
+            (row.generator_limited ? "  generator-limited" : "") +
+            waitedNote(machine),
         );
         if (row.cores_trace) printTrace(row.cores_trace, others.steal * watchedMs);
         return { pass: row.zero_loss, achieved: row.generator_limited ? done.updates / s : null, disturbed: others.other + others.steal > DISTURBED };
@@ -1177,28 +1237,40 @@ async function main(): Promise<void> {
       pass: args.auth ? null : latRow && latRow.p99_ms !== null ? latRow.p99_ms < 5 : null,
     });
 
-    // the machine's speed at the ceiling's searches and at recvstats' searches, by the probe's median
-    const probeOf = (pass: CeilingRow["pass"]): number | null => median(ceilingRows.filter((r) => r.pass === pass).map((r) => r.machine_probe_us));
-    const probeCeiling = { before: probeOf("before"), after: probeOf("after") };
+    // the machine's speed at the ceiling's searches and at recvstats' searches, by the probe's
+    // medians, in each of its measures
     // by pass: the node count, and "-nokey" for an --auth run's unkeyed pass
     const passOf = (r: Row): string => `${r.nodes}${args.auth && !r.tags_checked ? "-nokey" : ""}`;
-    const probeRecvstats: Record<string, number | null> = {};
-    for (const key of new Set(rows.map(passOf))) {
-      probeRecvstats[key] = median(rows.filter((r) => r.phase === "search" && passOf(r) === key).map((r) => r.machine_probe_us));
+    const usual = gate.usualUs();
+    const probed = PROBE_MEASURES.map((m, i) => {
+      const ceilingOf = (pass: CeilingRow["pass"]): number | null => median(ceilingRows.filter((r) => r.pass === pass).map(m.of));
+      const before = ceilingOf("before");
+      const after = ceilingOf("after");
+      const byNodes: Record<string, number | null> = {};
+      for (const key of new Set(rows.map(passOf))) byNodes[key] = median(rows.filter((r) => r.phase === "search" && passOf(r) === key).map(m.of));
+      const top = byNodes[String(ceilingNodes)] ?? null;
+      // against the mean of the searches made (with --perf, only the one before)
+      const made = [before, after].filter((x): x is number => x !== null);
+      const mean = made.length ? made.reduce((x, y) => x + y) / made.length : null;
+      const slower = top !== null && mean ? top / mean - 1 : null;
+      return { ...m, usual: usual[i], before, after, byNodes, slower };
+    });
+    console.log("\nmachine probe (core 0 before each step; CPU time per unit of fixed work, higher is slower):");
+    for (const p of probed) {
+      console.log(
+        `  ${p.what}: usual ${fmt(p.usual, 2)}; ceiling before ${fmt(p.before, 2)}, after ${fmt(p.after, 2)}; ` +
+          `recvstats' searches ${Object.entries(p.byNodes).map(([k, v]) => `${k} nodes ${fmt(v, 2)}`).join(", ")}` +
+          (p.slower === null ? "" : ` (at ${ceilingNodes} nodes ${plusPct(p.slower)} against the ceiling's)`),
+      );
+      if (p.slower !== null && Math.abs(p.slower) > PROBE_NOTE) {
+        notes.push(`the machine was ${plusPct(p.slower)} ${p.slower > 0 ? "slower" : "faster"} (${p.what}) in recvstats' steps at ${ceilingNodes} nodes than in the ceiling's (the probe's medians): the fraction of the ceiling is taken across that`);
+      }
     }
-    const probeTop = probeRecvstats[String(ceilingNodes)] ?? null;
-    // the mean of the searches made (with --perf, only the one before)
-    const probeCeilings = [probeCeiling.before, probeCeiling.after].filter((x): x is number => x !== null);
-    const probeCeilingMean = probeCeilings.length ? probeCeilings.reduce((x, y) => x + y) / probeCeilings.length : null;
-    const probeSlower = probeTop !== null && probeCeilingMean ? probeTop / probeCeilingMean - 1 : null;
-    const plusPct = (f: number): string => `${f >= 0 ? "+" : ""}${(100 * f).toFixed(1)}%`;
-    console.log(
-      `\nmachine probe (core 0 before each step, CPU µs per regular update's /proc text parsed; higher is slower): ceiling before ${fmt(probeCeiling.before, 2)}, after ${fmt(probeCeiling.after, 2)}; ` +
-        `recvstats' searches ${Object.entries(probeRecvstats).map(([k, v]) => `${k} nodes ${fmt(v, 2)}`).join(", ")}` +
-        (probeSlower === null ? "" : ` (at ${ceilingNodes} nodes ${plusPct(probeSlower)} against the ceiling's)`),
-    );
-    if (probeSlower !== null && Math.abs(probeSlower) > PROBE_NOTE) {
-      notes.push(`the machine was ${plusPct(probeSlower)} ${probeSlower > 0 ? "slower" : "faster"} in recvstats' steps at ${ceilingNodes} nodes than in the ceiling's (the probe's medians): the fraction of the ceiling is taken across that`);
+    if (gate.stepsWaited || gate.stepsRanSlow) {
+      notes.push(
+        `${gate.stepsWaited} steps waited ${(gate.waitedMs / 1000).toFixed(0)} s in all for the probe to read the machine within ${100 * SLOW}% of its usual speed` +
+          (gate.stepsRanSlow ? `; ${gate.stepsRanSlow} started on a slower machine all the same, the wait allowed spent` : ""),
+      );
     }
 
     console.log(`\nzero-loss node updates/s by node count: ${[...best].map(([n, r]) => `${n}: ${r}`).join(", ")}`);
@@ -1232,11 +1304,26 @@ async function main(): Promise<void> {
       ceiling_saturated: saturated,
       ceiling_generator_limited: first.limited || (second?.limited ?? false),
       machine_probe: {
-        what: `CPU µs per regular update's /proc text (the 16-CPU node's stat, meminfo, loadavg, net/dev) parsed by the WASM core on core 0 for ${PROBE_MS} ms before each step, median by search; higher is slower`,
-        ceiling_before_us: probeCeiling.before,
-        ceiling_after_us: probeCeiling.after,
-        recvstats_us_by_nodes: probeRecvstats,
-        recvstats_vs_ceiling: probeSlower === null ? null : Number(probeSlower.toFixed(4)),
+        what: `two measures of fixed work on core 0, each for ${PROBE_MS} ms before each step (bench/ingest-probe.ts), their medians by search; higher is slower. A step waits (at most wait_max_s, wait_run_max_s in all) while either reads over its usual_us by more than slow_over; usual_us: the median of the readings the steps started on and ${PROBE_CALIBRATION} before them`,
+        ...Object.fromEntries(
+          probed.map((p) => [
+            p.key,
+            {
+              what: p.what,
+              usual_us: p.usual,
+              ceiling_before_us: p.before,
+              ceiling_after_us: p.after,
+              recvstats_us_by_nodes: p.byNodes,
+              recvstats_vs_ceiling: p.slower === null ? null : Number(p.slower.toFixed(4)),
+            },
+          ]),
+        ),
+        slow_over: SLOW,
+        wait_max_s: SLOW_WAIT_MS / 1000,
+        wait_run_max_s: SLOW_WAIT_TOTAL_MS / 1000,
+        steps_waited: gate.stepsWaited,
+        steps_run_slow: gate.stepsRanSlow,
+        waited_s: Number((gate.waitedMs / 1000).toFixed(1)),
       },
       dgrams_per_update: Number(dgramsPerUpdate.toFixed(3)),
       bytes_per_update: Math.round(ready.bytesPerUpdate),

@@ -12,7 +12,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import type { CeilingRow, Row } from "../../bench/ingest";
+import type { CeilingRow, Row, StepMachine } from "../../bench/ingest";
 import { median } from "../../bench/latency";
 import type { Row as SendRow } from "../../bench/sendstats";
 import { tempDir } from "../helpers/cluster";
@@ -88,15 +88,46 @@ function checkIngest(out: IngestJson, stdout: string, nodes: number, tagsChecked
   assert.ok(latency, "no latency step");
   assert.ok(Math.abs(latency.rate_asked - 0.8 * best) <= 0.02 * best, `latency step at ${latency.rate_asked}, best ${best}`);
 
-  // the machine's speed, probed on core 0 before every step, and its medians by search
+  // the machine's speed, probed on core 0 before every step in two measures, and their medians by search
   const ceilingRows = out.ceiling_rows as CeilingRow[];
-  for (const r of [...out.rows, ...ceilingRows]) assert.ok(r.machine_probe_us > 0, "a step without the machine's probe");
-  const probe = out.machine_probe as { ceiling_before_us: number; ceiling_after_us: number; recvstats_us_by_nodes: Record<string, number> };
+  const steps = [...out.rows, ...ceilingRows];
+  const probe = out.machine_probe as Record<"parse" | "net", { usual_us: number; ceiling_before_us: number; ceiling_after_us: number; recvstats_us_by_nodes: Record<string, number> }> & {
+    slow_over: number;
+    wait_max_s: number;
+    wait_run_max_s: number;
+    steps_waited: number;
+    steps_run_slow: number;
+    waited_s: number;
+  };
   const near = (a: number, b: number | null, what: string): void => assert.ok(b !== null && Math.abs(a - b) <= 0.001 * b + 0.001, `${what}: ${a} against ${b}`);
-  near(probe.ceiling_before_us, median(ceilingRows.filter((r) => r.pass === "before").map((r) => r.machine_probe_us)), "the probe at the ceiling before");
-  near(probe.ceiling_after_us, median(ceilingRows.filter((r) => r.pass === "after").map((r) => r.machine_probe_us)), "the probe at the ceiling after");
-  near(probe.recvstats_us_by_nodes[String(nodes)], median(own.filter((r) => r.phase === "search").map((r) => r.machine_probe_us)), "the probe at recvstats' steps");
+  const measures = [
+    { key: "parse", reading: (r: StepMachine) => r.machine_probe_us, usual: (r: StepMachine) => r.machine_usual_us },
+    { key: "net", reading: (r: StepMachine) => r.machine_probe_net_us, usual: (r: StepMachine) => r.machine_usual_net_us },
+  ] as const;
+  for (const m of measures) {
+    for (const r of steps) assert.ok(m.reading(r) > 0 && m.usual(r) > 0, `a step without the machine's ${m.key} probe`);
+    const p = probe[m.key];
+    assert.ok(p.usual_us > 0);
+    near(p.ceiling_before_us, median(ceilingRows.filter((r) => r.pass === "before").map(m.reading)), `the ${m.key} probe at the ceiling before`);
+    near(p.ceiling_after_us, median(ceilingRows.filter((r) => r.pass === "after").map(m.reading)), `the ${m.key} probe at the ceiling after`);
+    near(p.recvstats_us_by_nodes[String(nodes)], median(own.filter((r) => r.phase === "search").map(m.reading)), `the ${m.key} probe at recvstats' steps`);
+  }
   assert.match(stdout, /^machine probe \(core 0 before each step/m);
+  // the gate (bench/speed-gate.ts): a step started within slow_over of the usual speed in
+  // both measures, or waited the most allowed first; the counts are the rows' own (the rows'
+  // figures are rounded to 0.001: the comparisons allow for it)
+  assert.ok(probe.slow_over > 0);
+  for (const r of steps) {
+    assert.ok(r.machine_waited_ms >= 0);
+    const over = Math.max(...measures.map((m) => m.reading(r) - (1 + probe.slow_over) * m.usual(r)));
+    if (r.machine_ran_slow) {
+      assert.ok(over > -0.002, `a step counted slow at ${over} µs under its limit`);
+      assert.ok(r.machine_waited_ms >= 1000 * probe.wait_max_s || probe.waited_s >= probe.wait_run_max_s, `a step started slow after only ${r.machine_waited_ms} ms`);
+    } else assert.ok(over < 0.002, `a step started ${over} µs over its limit, not counted slow`);
+  }
+  assert.equal(probe.steps_waited, steps.filter((r) => r.machine_waited_ms > 0).length);
+  assert.equal(probe.steps_run_slow, steps.filter((r) => r.machine_ran_slow).length);
+  assert.ok(Math.abs(probe.waited_s - steps.reduce((t, r) => t + r.machine_waited_ms, 0) / 1000) <= 0.1);
 
   // the printed verdicts, one per target
   for (const t of verdicts) assert.match(stdout, new RegExp(`^(PASS|FAIL|N/A )  .*${t.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`, "m"));
