@@ -361,8 +361,9 @@ const PROBE_MS = 150;
 const PROBE_NOTE = 0.05;
 /**
  * How much slower than its usual speed (the median of the probes the run's steps started
- * on) the probe may read the machine before a step waits for it to come back. In runs Z13
- * and Z14 the readings stayed within 4.6% of their median but for three (+10% to +25%).
+ * on) the probe may read the machine, in either measure, before a step waits for it to come
+ * back. In runs Z13 and Z14 the parse read within 3.7% of its median but for three steps of
+ * 109 (+10% to +24%).
  */
 const SLOW = 0.05;
 /** The longest wait before one step for the machine's usual speed, and the most a run waits so in all (a smoke run's, a tenth). */
@@ -438,6 +439,16 @@ export interface StepMachine {
   /** the probe still read over SLOW when the step started (the wait allowed spent) */
   machine_ran_slow: boolean;
 }
+
+/** A row's fields of the gate's reading (the probe's measures in PROBE_MEASURES' order). */
+const stepMachine = (m: GateReading): StepMachine => ({
+  machine_probe_us: m.us[0],
+  machine_probe_net_us: m.us[1],
+  machine_usual_us: m.usualUs[0],
+  machine_usual_net_us: m.usualUs[1],
+  machine_waited_ms: m.waitedMs,
+  machine_ran_slow: m.ranSlow,
+});
 
 export interface Row extends StepMachine {
   nodes: number;
@@ -887,12 +898,7 @@ async function main(): Promise<void> {
           generator_cpu_share: done.cpuMs / done.elapsedMs,
           core0_other_share: others.other,
           core0_steal_share: others.steal,
-          machine_probe_us: machine.us[0],
-          machine_probe_net_us: machine.us[1],
-          machine_usual_us: machine.usualUs[0],
-          machine_usual_net_us: machine.usualUs[1],
-          machine_waited_ms: machine.waitedMs,
-          machine_ran_slow: machine.ranSlow,
+          ...stepMachine(machine),
         };
         ceilingRows.push(row);
         console.log(
@@ -1088,12 +1094,7 @@ async function main(): Promise<void> {
           generator_cpu_share: done.cpuMs / done.elapsedMs,
           core0_other_share: others.other,
           core0_steal_share: others.steal,
-          machine_probe_us: machine.us[0],
-          machine_probe_net_us: machine.us[1],
-          machine_usual_us: machine.usualUs[0],
-          machine_usual_net_us: machine.usualUs[1],
-          machine_waited_ms: machine.waitedMs,
-          machine_ran_slow: machine.ranSlow,
+          ...stepMachine(machine),
         };
         if (steady) row.cores_trace = traced ? coresTrace(traced.runs, traced.overran, pid, { generator: gen.child.pid!, reader: lat.child.pid!, bench: process.pid }, l.slowDetail, wallMinusMono) : null;
         if (row.cores_trace && latSampled) perfEpisodes(row.cores_trace, timedSamples(PERF_LATENCY, pid), wallMinusMono);
