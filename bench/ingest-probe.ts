@@ -5,7 +5,8 @@
 // what the bare receiver spends its time in); then it parses the /proc text of a regular
 // update of the benchmark's 16-CPU node (stat, meminfo, loadavg, net/dev) with the WASM core
 // and answers the CPU µs per update (recvstats' own parsing functions, in place and
-// cache-resident: the core's speed, not memory's). The machine has slowed by 5-20% for
+// cache-resident: the core's speed, not memory's); last it follows a chain of dependent loads
+// through 64 MiB and answers the CPU ns per load (memory's speed). The machine has slowed by 5-20% for
 // seconds to minutes at a time, unseen by the guest (docs/performance.md, runs Z), and the
 // ceiling's searches and recvstats' steps run at different moments: each row carries the
 // probe taken right before it, and bench/speed-gate.ts holds a step back while it reads the
@@ -21,9 +22,10 @@ import { sixteenCpus } from "../tests/helpers/widen";
 export type ProbeCommand = { cmd: "probe"; ms: number } | { cmd: "exit" };
 /**
  * Answers: ready once the core is warm; a probe's CPU µs per update parsed, over how many
- * updates, and CPU µs per datagram sent and received over loopback, over how many datagrams.
+ * updates, CPU µs per datagram sent and received over loopback, over how many datagrams, and
+ * CPU ns per dependent load from memory, over how many loads.
  */
-export type ProbeReply = { cmd: "ready" } | { cmd: "probe"; us: number; updates: number; netUs: number; dgrams: number };
+export type ProbeReply = { cmd: "ready" } | { cmd: "probe"; us: number; updates: number; netUs: number; dgrams: number; memNs: number; loads: number };
 
 /** The files of a regular update (cpuinfo comes only with a full one). */
 const SECTIONS: SectionName[] = ["stat", "meminfo", "loadavg", "net/dev"];
@@ -108,6 +110,42 @@ async function netProbe(ms: number): Promise<{ netUs: number; dgrams: number }> 
   return { netUs: (cpu.user + cpu.system) / dgrams, dgrams };
 }
 
+// Memory's speed: in run Z19 recvstats spent 13% more per update and the bare receiver 3-5%
+// more per datagram for minutes, while the parse and the loopback probes read the machine
+// steady. Both of those stay in the caches; recvstats' table does not (133 MB at 10,000
+// nodes), so a neighbour on the host that takes the shared cache or the memory bus slows it
+// unseen by them. So the probe also follows a chain of dependent loads, one per cache line,
+// in random order through 64 MiB (more than this machine's last-level cache), and gives the
+// CPU ns per load.
+const MEM_LINES = (64 << 20) / 64;
+const chain = new Int32Array(MEM_LINES * 16);
+{
+  // one cycle through every line (Sattolo's shuffle), each line's first word the next line's
+  const order = Int32Array.from({ length: MEM_LINES }, (_, i) => i);
+  for (let i = MEM_LINES - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * i);
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  for (let i = 0; i < MEM_LINES; i++) chain[order[i] * 16] = order[(i + 1) % MEM_LINES] * 16;
+}
+let at = 0;
+const CHASE_BATCH = 20_000;
+
+/** CPU ns per dependent load over at least ms milliseconds. */
+function memProbe(ms: number): { memNs: number; loads: number } {
+  const cpu0 = process.cpuUsage();
+  const until = performance.now() + ms;
+  let loads = 0;
+  let i = at;
+  while (performance.now() < until) {
+    for (let k = 0; k < CHASE_BATCH; k++) i = chain[i];
+    loads += CHASE_BATCH;
+  }
+  at = i;
+  const cpu = process.cpuUsage(cpu0);
+  return { memNs: (1000 * (cpu.user + cpu.system)) / loads, loads };
+}
+
 async function start(): Promise<void> {
   rx.bind(0, "127.0.0.1");
   await once(rx, "listening");
@@ -116,9 +154,10 @@ async function start(): Promise<void> {
   // warm: the core's code and the socket path compiled and tiered up before the first probe counts
   probe(500);
   await netProbe(300);
+  memProbe(300);
   process.on("message", (m: ProbeCommand) => {
     if (m.cmd === "exit") process.exit(sink >= 0 ? 0 : 1);
-    else void netProbe(m.ms).then((net) => reply({ cmd: "probe", ...probe(m.ms), ...net }));
+    else void netProbe(m.ms).then((net) => reply({ cmd: "probe", ...probe(m.ms), ...net, ...memProbe(m.ms) }));
   });
   reply({ cmd: "ready" });
 }

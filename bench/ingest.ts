@@ -2,8 +2,10 @@
 // loss on one core, against a bare node:dgram receiver (the ceiling of any Node collector on
 // this machine), in one run, over loopback. recvstats is pinned to core 0; the generator
 // (bench/ingest-generator.ts), the latency reader (bench/ingest-reader.ts) and this process
-// to core 1. Prints a table and PASS/FAIL lines against issue 7's targets (figures, not
-// assertions) and writes build/bench/ingest.json (ingest-auth.json with --auth required; a
+// to core 1. Before every step a probe on core 0 (bench/ingest-probe.ts) reads the machine's
+// speed, and the step waits while it reads slower than usual (bench/speed-gate.ts), so that
+// the ceiling and recvstats are measured on the same machine. Prints a table and PASS/FAIL
+// lines against issue 7's targets (figures, not assertions) and writes build/bench/ingest.json (ingest-auth.json with --auth required; a
 // smoke, profiled or fixed-rate run a file of its own; --out FILE anywhere).
 
 import { ChildProcess, execFileSync, spawn } from "node:child_process";
@@ -150,6 +152,8 @@ const nice = (x: number): number => {
 /** A row with its fractional figures cut to 3 decimals, for the JSON file. */
 const rounded = (row: object): object =>
   Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === "number" && !Number.isInteger(v) ? Number(v.toFixed(3)) : v]));
+/** A probe's figure to the rows' precision (three decimals). */
+const us3 = (x: number | null): number | null => (x === null ? null : Number(x.toFixed(3)));
 const fmt = (x: number | null, digits = 0): string => (x === null || !Number.isFinite(x) ? "-" : x.toFixed(digits));
 
 /** Every child process started and not yet gone: killed by pid if this process exits any other way. */
@@ -375,6 +379,7 @@ const PROBE_CALIBRATION = 5;
 const PROBE_MEASURES = [
   { key: "parse", what: "CPU µs per regular update's /proc text parsed", of: (r: StepMachine): number => r.machine_probe_us },
   { key: "net", what: "CPU µs per datagram sent and received over loopback", of: (r: StepMachine): number => r.machine_probe_net_us },
+  { key: "mem", what: "CPU ns per dependent load through 64 MiB", of: (r: StepMachine): number => r.machine_probe_mem_ns },
 ] as const;
 
 /** A signed percentage, as "+4.2%". */
@@ -428,12 +433,14 @@ function published(reader: ShmReader, n: number): { updates: number; nodes: numb
 
 /** What the probe read right before a step (bench/ingest-probe.ts), and what the gate did with it (bench/speed-gate.ts). */
 export interface StepMachine {
-  /** CPU µs per regular update parsed, and per datagram sent and received over loopback, on core 0: the machine's speed then */
+  /** CPU µs per regular update parsed, per datagram sent and received over loopback, and ns per load from memory, on core 0: the machine's speed then */
   machine_probe_us: number;
   machine_probe_net_us: number;
+  machine_probe_mem_ns: number;
   /** the usual speeds then, by the same measures */
   machine_usual_us: number;
   machine_usual_net_us: number;
+  machine_usual_mem_ns: number;
   /** ms the step waited for the probe to read within SLOW of the usual speeds (0: it did at once) */
   machine_waited_ms: number;
   /** the probe still read over SLOW when the step started (the wait allowed spent) */
@@ -444,8 +451,10 @@ export interface StepMachine {
 const stepMachine = (m: GateReading): StepMachine => ({
   machine_probe_us: m.us[0],
   machine_probe_net_us: m.us[1],
+  machine_probe_mem_ns: m.us[2],
   machine_usual_us: m.usualUs[0],
   machine_usual_net_us: m.usualUs[1],
+  machine_usual_mem_ns: m.usualUs[2],
   machine_waited_ms: m.waitedMs,
   machine_ran_slow: m.ranSlow,
 });
@@ -814,7 +823,7 @@ async function main(): Promise<void> {
     await prober.ask(null, "ready");
     const probe = async (): Promise<number[]> => {
       const r = await prober.ask({ cmd: "probe", ms: PROBE_MS }, "probe");
-      return [r.us, r.netUs]; // in PROBE_MEASURES' order
+      return [r.us, r.netUs, r.memNs]; // in PROBE_MEASURES' order
     };
     // every step starts on the machine the others started on (bench/speed-gate.ts)
     const gate = new SpeedGate({
@@ -1305,16 +1314,16 @@ async function main(): Promise<void> {
       ceiling_saturated: saturated,
       ceiling_generator_limited: first.limited || (second?.limited ?? false),
       machine_probe: {
-        what: `two measures of fixed work on core 0, each for ${PROBE_MS} ms before each step (bench/ingest-probe.ts), their medians by search; higher is slower. A step waits (at most wait_max_s, wait_run_max_s in all) while either reads over its usual_us by more than slow_over; usual_us: the median of the readings the steps started on and ${PROBE_CALIBRATION} before them`,
+        what: `${PROBE_MEASURES.length} measures of fixed work on core 0 (each its what), each for ${PROBE_MS} ms before each step (bench/ingest-probe.ts), their medians by search; higher is slower. A step waits (at most wait_max_s, wait_run_max_s in all) while any reads over its usual by more than slow_over; usual: the median of the readings the steps started on and ${PROBE_CALIBRATION} before them`,
         ...Object.fromEntries(
           probed.map((p) => [
             p.key,
             {
               what: p.what,
-              usual_us: p.usual,
-              ceiling_before_us: p.before,
-              ceiling_after_us: p.after,
-              recvstats_us_by_nodes: p.byNodes,
+              usual: us3(p.usual),
+              ceiling_before: us3(p.before),
+              ceiling_after: us3(p.after),
+              recvstats_by_nodes: Object.fromEntries(Object.entries(p.byNodes).map(([k, v]) => [k, us3(v)])),
               recvstats_vs_ceiling: p.slower === null ? null : Number(p.slower.toFixed(4)),
             },
           ]),

@@ -88,10 +88,10 @@ function checkIngest(out: IngestJson, stdout: string, nodes: number, tagsChecked
   assert.ok(latency, "no latency step");
   assert.ok(Math.abs(latency.rate_asked - 0.8 * best) <= 0.02 * best, `latency step at ${latency.rate_asked}, best ${best}`);
 
-  // the machine's speed, probed on core 0 before every step in two measures, and their medians by search
+  // the machine's speed, probed on core 0 before every step in three measures, and their medians by search
   const ceilingRows = out.ceiling_rows as CeilingRow[];
   const steps = [...out.rows, ...ceilingRows];
-  const probe = out.machine_probe as Record<"parse" | "net", { usual_us: number; ceiling_before_us: number; ceiling_after_us: number; recvstats_us_by_nodes: Record<string, number> }> & {
+  const probe = out.machine_probe as Record<"parse" | "net" | "mem", { usual: number; ceiling_before: number; ceiling_after: number; recvstats_by_nodes: Record<string, number> }> & {
     slow_over: number;
     wait_max_s: number;
     wait_run_max_s: number;
@@ -103,18 +103,19 @@ function checkIngest(out: IngestJson, stdout: string, nodes: number, tagsChecked
   const measures = [
     { key: "parse", reading: (r: StepMachine) => r.machine_probe_us, usual: (r: StepMachine) => r.machine_usual_us },
     { key: "net", reading: (r: StepMachine) => r.machine_probe_net_us, usual: (r: StepMachine) => r.machine_usual_net_us },
+    { key: "mem", reading: (r: StepMachine) => r.machine_probe_mem_ns, usual: (r: StepMachine) => r.machine_usual_mem_ns },
   ] as const;
   for (const m of measures) {
     for (const r of steps) assert.ok(m.reading(r) > 0 && m.usual(r) > 0, `a step without the machine's ${m.key} probe`);
     const p = probe[m.key];
-    assert.ok(p.usual_us > 0);
-    near(p.ceiling_before_us, median(ceilingRows.filter((r) => r.pass === "before").map(m.reading)), `the ${m.key} probe at the ceiling before`);
-    near(p.ceiling_after_us, median(ceilingRows.filter((r) => r.pass === "after").map(m.reading)), `the ${m.key} probe at the ceiling after`);
-    near(p.recvstats_us_by_nodes[String(nodes)], median(own.filter((r) => r.phase === "search").map(m.reading)), `the ${m.key} probe at recvstats' steps`);
+    assert.ok(p.usual > 0);
+    near(p.ceiling_before, median(ceilingRows.filter((r) => r.pass === "before").map(m.reading)), `the ${m.key} probe at the ceiling before`);
+    near(p.ceiling_after, median(ceilingRows.filter((r) => r.pass === "after").map(m.reading)), `the ${m.key} probe at the ceiling after`);
+    near(p.recvstats_by_nodes[String(nodes)], median(own.filter((r) => r.phase === "search").map(m.reading)), `the ${m.key} probe at recvstats' steps`);
   }
   assert.match(stdout, /^machine probe \(core 0 before each step/m);
   // the gate (bench/speed-gate.ts): a step started within slow_over of the usual speed in
-  // both measures, or waited the most allowed first; the counts are the rows' own (the rows'
+  // every measure, or waited the most allowed first; the counts are the rows' own (the rows'
   // figures are rounded to 0.001: the comparisons allow for it)
   assert.ok(probe.slow_over > 0);
   for (const r of steps) {
