@@ -1,24 +1,23 @@
 // The machine's speed of the moment, for `npm run bench:ingest`: a child process pinned to
-// core 0 that, when asked between steps (core 0 otherwise idle), measures two kinds of work
-// for about the time asked each. First it sends datagrams of the benchmark's size to itself
-// over loopback and answers the CPU µs per datagram (the kernel's UDP path and Node's dgram,
-// what the bare receiver spends its time in); then it parses the /proc text of a regular
-// update of the benchmark's 16-CPU node (stat, meminfo, loadavg, net/dev) with the WASM core
-// and answers the CPU µs per update (recvstats' own parsing functions, in place and
-// cache-resident: the core's speed, not memory's); last it follows a chain of dependent loads
-// through 64 MiB and answers the CPU ns per load (memory's speed). The machine has slowed by 5-20% for
-// seconds to minutes at a time, unseen by the guest (docs/performance.md, runs Z), and the
-// ceiling's searches and recvstats' steps run at different moments: each row carries the
-// probe taken right before it, and bench/speed-gate.ts holds a step back while it reads the
-// machine slower than usual. A child driven over the IPC channel, like the generator and the
-// reader.
+// core 0 that, when asked between steps (core 0 otherwise idle), measures three kinds of work
+// for about the time asked each. It sends datagrams of the benchmark's size to itself over
+// loopback and answers the CPU µs per datagram (the kernel's UDP path and Node's dgram, what
+// the bare receiver spends its time in); it parses the /proc text of a regular update of the
+// benchmark's 16-CPU node (stat, meminfo, loadavg, net/dev) with the WASM core and answers
+// the CPU µs per update (recvstats' own parsing functions, in place and cache-resident: the
+// core's speed, not memory's); and it follows a chain of dependent loads through 64 MiB and
+// answers the CPU ns per load (memory's speed). The machine has slowed by 5-20% for seconds
+// to minutes at a time, unseen by the guest (docs/performance.md, runs Z), and the ceiling's
+// searches and recvstats' steps run at different moments: each row carries the probe taken
+// right before it, and bench/speed-gate.ts holds a step back while it reads the machine
+// slower than usual. A child driven over the IPC channel, like the generator and the reader.
 
 import { createSocket } from "node:dgram";
 import { once } from "node:events";
 import { Core, SectionName } from "../src/wasm";
 import { sixteenCpus } from "../tests/helpers/widen";
 
-/** Messages from the benchmark: probe for about ms milliseconds (each of the two measures). */
+/** Messages from the benchmark: probe for about ms milliseconds (each of the three measures). */
 export type ProbeCommand = { cmd: "probe"; ms: number } | { cmd: "exit" };
 /**
  * Answers: ready once the core is warm; a probe's CPU µs per update parsed, over how many
@@ -110,7 +109,7 @@ async function netProbe(ms: number): Promise<{ netUs: number; dgrams: number }> 
   return { netUs: (cpu.user + cpu.system) / dgrams, dgrams };
 }
 
-// Memory's speed: in run Z19 recvstats spent 13% more per update and the bare receiver 3-5%
+// Memory's speed: in run Z19 recvstats spent 6-9% more per update and the bare receiver 3-7%
 // more per datagram for minutes, while the parse and the loopback probes read the machine
 // steady. Both of those stay in the caches; recvstats' table does not (133 MB at 10,000
 // nodes), so a neighbour on the host that takes the shared cache or the memory bus slows it

@@ -153,7 +153,7 @@ const nice = (x: number): number => {
 const rounded = (row: object): object =>
   Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === "number" && !Number.isInteger(v) ? Number(v.toFixed(3)) : v]));
 /** A probe's figure to the rows' precision (three decimals). */
-const us3 = (x: number | null): number | null => (x === null ? null : Number(x.toFixed(3)));
+const probe3 = (x: number | null): number | null => (x === null ? null : Number(x.toFixed(3)));
 const fmt = (x: number | null, digits = 0): string => (x === null || !Number.isFinite(x) ? "-" : x.toFixed(digits));
 
 /** Every child process started and not yet gone: killed by pid if this process exits any other way. */
@@ -1320,10 +1320,10 @@ async function main(): Promise<void> {
             p.key,
             {
               what: p.what,
-              usual: us3(p.usual),
-              ceiling_before: us3(p.before),
-              ceiling_after: us3(p.after),
-              recvstats_by_nodes: Object.fromEntries(Object.entries(p.byNodes).map(([k, v]) => [k, us3(v)])),
+              usual: probe3(p.usual),
+              ceiling_before: probe3(p.before),
+              ceiling_after: probe3(p.after),
+              recvstats_by_nodes: Object.fromEntries(Object.entries(p.byNodes).map(([k, v]) => [k, probe3(v)])),
               recvstats_vs_ceiling: p.slower === null ? null : Number(p.slower.toFixed(4)),
             },
           ]),
