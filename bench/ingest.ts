@@ -5,8 +5,9 @@
 // to core 1. Before every step a probe on core 0 (bench/ingest-probe.ts) reads the machine's
 // speed, and the step waits while it reads slower than usual (bench/speed-gate.ts), so that
 // the ceiling and recvstats are measured on the same machine. Prints a table and PASS/FAIL
-// lines against issue 7's targets (figures, not assertions) and writes build/bench/ingest.json (ingest-auth.json with --auth required; a
-// smoke, profiled or fixed-rate run a file of its own; --out FILE anywhere).
+// lines against issue 7's targets (figures, not assertions) and writes
+// build/bench/ingest.json (ingest-auth.json with --auth required; a smoke, profiled or
+// fixed-rate run a file of its own; --out FILE anywhere).
 
 import { ChildProcess, execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -365,7 +366,7 @@ const PROBE_MS = 150;
 const PROBE_NOTE = 0.05;
 /**
  * How much slower than its usual speed (the median of the probes the run's steps started
- * on) the probe may read the machine, in either measure, before a step waits for it to come
+ * on) the probe may read the machine, in any measure, before a step waits for it to come
  * back. In runs Z13 and Z14 the parse read within 3.7% of its median but for three steps of
  * 109 (+10% to +24%).
  */
@@ -837,9 +838,11 @@ async function main(): Promise<void> {
       },
     });
     await gate.calibrate(PROBE_CALIBRATION);
+    // each measure of a reading against its usual, as "parse +6.3%, net +5.1%, mem -0.2%"
+    const againstUsual = (reading: number[], m: GateReading): string => PROBE_MEASURES.map((p, i) => `${p.key} ${plusPct(reading[i] / m.usualUs[i] - 1)}`).join(", ");
     const waitedNote = (m: GateReading): string =>
-      (m.waitedMs ? `  waited ${(m.waitedMs / 1000).toFixed(1)} s for the machine's usual speed (it read ${PROBE_MEASURES.map((p, i) => `${p.key} ${plusPct(m.first[i] / m.usualUs[i] - 1)}`).join(", ")})` : "") +
-      (m.ranSlow ? `  the machine slower than usual (${PROBE_MEASURES.map((p, i) => `${p.key} ${plusPct(m.us[i] / m.usualUs[i] - 1)}`).join(", ")})` : "");
+      (m.waitedMs ? `  waited ${(m.waitedMs / 1000).toFixed(1)} s for the machine's usual speed (it read ${againstUsual(m.first, m)})` : "") +
+      (m.ranSlow ? `  the machine slower than usual (${againstUsual(m.us, m)})` : "");
     console.log(
       `generator (core 1): ${TEMPLATES} simulated nodes x ${UPDATES_PER_TEMPLATE} updates pre-encoded in ${(ready.buildMs / 1000).toFixed(1)} s by sendstats' Encoder; ` +
         `an update is ${dgramsPerUpdate.toFixed(2)} datagrams, ${Math.round(ready.bytesPerUpdate)} bytes (a full one ${ready.dgramsPerFullUpdate.toFixed(1)} datagrams); ` +
