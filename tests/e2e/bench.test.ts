@@ -130,6 +130,30 @@ function checkIngest(out: IngestJson, stdout: string, nodes: number, tagsChecked
   assert.equal(probe.steps_run_slow, steps.filter((r) => r.machine_ran_slow).length);
   assert.ok(Math.abs(probe.waited_s - steps.reduce((t, r) => t + r.machine_waited_ms, 0) / 1000) <= 0.1);
 
+  // the search's repeats (bench/step-search.ts): a repeat follows a failed step of its own
+  // search at the same rate, one for a small loss a step that lost under the share; the
+  // counts are the rows' own
+  const search = out.search as { small_loss_share: number; small_loss_repeats_per_search: number; steps_repeated: { disturbed: number; small_loss: number } };
+  assert.ok(search.small_loss_share > 0 && search.small_loss_repeats_per_search > 0);
+  type Step = { rate_asked: number; zero_loss: boolean; lost_share: number; repeat: string | null };
+  const searches: Step[][] = [
+    ...["before", "after"].map((pass) => ceilingRows.filter((r) => r.pass === pass)),
+    ...[true, false].map((tags) => out.rows.filter((r) => r.phase === "search" && r.tags_checked === tags)),
+  ];
+  for (const seq of searches) {
+    for (const [i, r] of seq.entries()) {
+      assert.ok(r.zero_loss ? r.lost_share === 0 : r.lost_share > 0, `a step at ${r.rate_asked} with zero_loss ${r.zero_loss} and lost_share ${r.lost_share}`);
+      if (r.repeat === null) continue;
+      const prev = seq[i - 1];
+      assert.ok(prev && prev.rate_asked === r.rate_asked && !prev.zero_loss && prev.repeat === null, `a repeat at ${r.rate_asked} after ${JSON.stringify(prev)}`);
+      if (r.repeat === "small loss") assert.ok(prev.lost_share < search.small_loss_share);
+      else assert.equal(r.repeat, "disturbed");
+    }
+    assert.ok(seq.filter((r) => r.repeat === "small loss").length <= search.small_loss_repeats_per_search);
+  }
+  const all = searches.flat();
+  assert.deepEqual(search.steps_repeated, { disturbed: all.filter((r) => r.repeat === "disturbed").length, small_loss: all.filter((r) => r.repeat === "small loss").length });
+
   // the printed verdicts, one per target
   for (const t of verdicts) assert.match(stdout, new RegExp(`^(PASS|FAIL|N/A )  .*${t.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`, "m"));
 }
