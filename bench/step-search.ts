@@ -62,7 +62,8 @@ export interface SearchResult {
 /**
  * Searches with run(rate, repeat), where repeat says why the step repeats the one before (null:
  * a new rate). A step the generator could not keep up with counts at the rate it achieved:
- * failing there still bounds the search, passing there ends it.
+ * failing there still bounds the search (at the rate asked, if it achieved no more than a
+ * rate passed), passing there ends it.
  */
 export async function searchRate(label: string, run: (rate: number, repeat: Repeat | null) => Promise<StepOutcome>, o: SearchOptions): Promise<SearchResult> {
   let lo = 0;
@@ -89,7 +90,9 @@ export async function searchRate(label: string, run: (rate: number, repeat: Repe
       r = await run(rate, why);
     }
     if (r.pass) lo = Math.max(lo, r.achieved !== null ? Math.floor(r.achieved) : rate);
-    else hi = Math.min(hi, r.achieved !== null ? o.round(r.achieved) : rate);
+    // a generator held up past a rate already passed, then sending what fell due in one
+    // burst, bounds the search at the rate asked, not under its own best (run Z23)
+    else hi = Math.min(hi, r.achieved !== null && r.achieved > lo ? o.round(r.achieved) : rate);
     if (r.achieved !== null && r.pass) {
       limited = true;
       break;

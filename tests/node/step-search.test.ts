@@ -23,6 +23,8 @@ interface Model {
   disturbedSteps?: number[];
   /** the most the generator reaches */
   generatorMax?: number;
+  /** rates at which the generator is held up once, reaches only this, and its burst loses */
+  heldUp?: Record<number, number>;
 }
 
 /** Runs a search against a model; returns its result and every step asked, with why it repeated. */
@@ -33,6 +35,7 @@ async function scripted(m: Model, o: Partial<SearchOptions> = {}) {
     const n = steps.push([rate, repeat]) - 1;
     const achieved = m.generatorMax !== undefined && rate > m.generatorMax ? m.generatorMax : null;
     const offered = achieved ?? rate;
+    if (m.heldUp?.[rate] !== undefined) return { pass: false, achieved: m.heldUp[rate], disturbed: false, lostShare: 0.05 };
     if (m.disturbedSteps?.includes(n)) return { pass: false, achieved, disturbed: true, lostShare: 0.01 };
     if (stalls[rate]) {
       stalls[rate]--;
@@ -130,4 +133,17 @@ test("a generator that falls short ends the search at what it reached, and the s
   assert.equal(bounded.steps.length, 4);
   assert.equal(bounded.result.best, 32_000);
   assert.equal(bounded.result.firstFail, null);
+});
+
+test("a generator held up under a rate already passed bounds the search at the rate asked, not under its best", async () => {
+  // at 128,000 the generator reaches 50,000 (a stall, then a burst that loses): the search
+  // bisects between 64,000 and 128,000 as without it
+  const { result, steps } = await scripted({ capacity: 100_000, heldUp: { 128_000: 50_000 } });
+  assert.equal(result.best, 98_900);
+  assert.equal(result.firstFail, 101_000);
+  assert.equal(steps.length, 11);
+  // held up above the best passed, the rate it reached is the bound
+  const above = await scripted({ capacity: 1_000_000, heldUp: { 128_000: 100_000 } });
+  assert.equal(above.result.firstFail, 100_000);
+  assert.ok(above.result.best >= 64_000 && above.result.best < 100_000);
 });
