@@ -12,9 +12,9 @@
 //   docs/performance.md), and without a repeat that one stall caps the search there. A rate
 //   really beyond the receiver loses again on its repeat, so it still bounds the search.
 // Zero loss stays the issue's: a rate counts when one of its steps lost nothing at all. The
-// rule is RFC 9971's (MLRsearch) idea of a goal exceed ratio, small: of a rate's trials, one
-// may miss the loss goal, because the test system, not the one measured, can lose. Both
-// searches run under it alike, so neither side of the fraction of the ceiling gains by it.
+// rule is the goal exceed ratio of RFC 9971 (MLRsearch) at its smallest: of a rate's trials,
+// one may miss the loss goal, since the test system as well as the one measured can lose.
+// Both searches run under it alike, so neither side of the fraction of the ceiling gains by it.
 
 /** How a step went, for the search. */
 export interface StepOutcome {
