@@ -26,7 +26,7 @@ import type { ReaderCommand, ReaderReply, SlowWindow } from "./ingest-reader";
 import type { ReceiverCommand, ReceiverReply } from "./ingest-receiver";
 import { median } from "./latency";
 import { GateReading, SpeedGate } from "./speed-gate";
-import { Repeat, SearchResult, StepOutcome, nice, searchRate } from "./step-search";
+import { Repeat, SearchResult, StepOutcome, lostShare, nice, searchRate } from "./step-search";
 import { PerfDiff, SpanPerf, TimedSample, perfDiff, perfLines, perfUsable, recordCore0, spanPerf, spanPerfText, timedSamples } from "./perfdiff";
 import { Hold, Run, SchedTrace, TaskTime, holds, realtimeThreads, split, statFields, threadsOf } from "./sched-trace";
 
@@ -875,7 +875,6 @@ async function main(): Promise<void> {
         const others = watch.other();
         const received = c1.datagrams - c0.datagrams;
         const s = done.elapsedMs / 1000;
-        const zeroLoss = drops === 0 && received === done.datagrams;
         const row: CeilingRow = {
           pass,
           rate_asked: rate,
@@ -884,12 +883,12 @@ async function main(): Promise<void> {
           kernel_drops: drops,
           lost_dgrams: done.datagrams - received,
           cpu_us_per_dgram: received ? (cpuUs(recv.pid) - cpu0) / received : null,
-          zero_loss: zeroLoss,
+          zero_loss: drops === 0 && received === done.datagrams,
           generator_limited: rate > 0 && done.updates < GENERATOR_SHORT * rate * s,
           generator_cpu_share: done.cpuMs / done.elapsedMs,
           core0_other_share: others.other,
           core0_steal_share: others.steal,
-          lost_share: zeroLoss ? 0 : Math.max(drops, Math.abs(done.datagrams - received)) / Math.max(1, done.datagrams),
+          lost_share: lostShare([drops, done.datagrams], [done.datagrams - received, done.datagrams]),
           repeat,
           ...stepMachine(machine),
         };
@@ -1057,7 +1056,6 @@ async function main(): Promise<void> {
         const rejected = Object.keys(h1.rejected).reduce((n, k) => n + h1.rejected[k] - (h0.rejected[k] ?? 0), 0);
         const s = done.elapsedMs / 1000;
         const got = pub - pub0;
-        const zeroLoss = drops === 0 && got === done.updates;
         const row: Row = {
           nodes: N,
           offered_updates_s: done.updates / s,
@@ -1072,7 +1070,7 @@ async function main(): Promise<void> {
           tags_checked: signed,
           rate_asked: rate,
           offered_dgrams_s: done.datagrams / s,
-          zero_loss: zeroLoss,
+          zero_loss: drops === 0 && got === done.updates,
           generator_limited: done.updates < GENERATOR_SHORT * rate * s,
           lost_updates: done.updates - got,
           rejected,
@@ -1088,7 +1086,7 @@ async function main(): Promise<void> {
           generator_cpu_share: done.cpuMs / done.elapsedMs,
           core0_other_share: others.other,
           core0_steal_share: others.steal,
-          lost_share: zeroLoss ? 0 : Math.max(drops / Math.max(1, done.datagrams), Math.abs(done.updates - got) / Math.max(1, done.updates)),
+          lost_share: lostShare([drops, done.datagrams], [done.updates - got, done.updates]),
           repeat,
           ...stepMachine(machine),
         };

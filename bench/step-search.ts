@@ -112,6 +112,13 @@ export async function searchRate(label: string, run: (rate: number, repeat: Repe
   return { best: lo, firstFail: hi === Infinity ? null : hi, limited, repeated };
 }
 
+/**
+ * The share of a step's offer that was lost, by the worst of its counts, each [lost, offered]
+ * (datagrams dropped of those sent, updates not published of those offered): StepOutcome's
+ * lostShare, 0 exactly when nothing was lost.
+ */
+export const lostShare = (...counts: Array<[number, number]>): number => Math.max(0, ...counts.map(([lost, offered]) => Math.abs(lost) / Math.max(1, offered)));
+
 /** A rate rounded to three significant digits, so the steps read well (with two, steps above 100,000 were 10% apart: coarser than the search's 3%). */
 export const nice = (x: number): number => {
   const p = 10 ** Math.max(0, Math.floor(Math.log10(x)) - 2);
