@@ -1205,7 +1205,8 @@ async function main(): Promise<void> {
       targets.push(ceilingTarget("zero-loss datagrams/s >= 50% of the bare ceiling", zeroDgrams, 0.5));
     } else {
       // "with authentication on, at least 80% of that": 80% of each figure (20,000 updates/s,
-      // 40% of the ceiling), and, as the other reading, 80% of the rate this run reached without
+      // 40% of the ceiling). The keyed rate against the rate this run reached without a key is
+      // printed for information after the targets (keyedOverUnkeyed): not a target of the issue
       const plainRow = rows
         .filter((r) => !r.tags_checked && r.nodes === ceilingNodes && r.zero_loss)
         .sort((a, b) => b.offered_updates_s - a.offered_updates_s)[0];
@@ -1213,11 +1214,8 @@ async function main(): Promise<void> {
       targets.push(ceilingTarget("auth off (the same pass): zero-loss datagrams/s >= 50% of the bare ceiling", plainRow ? plainRow.offered_dgrams_s : null, 0.5));
       targets.push({ target: "with auth >= 80% of 25,000 node updates/s", value: `${maxZero}`, pass: maxZero >= 20_000 });
       targets.push(ceilingTarget("with auth >= 80% of 50% of the bare ceiling (40%)", zeroDgrams, 0.4));
-      if (plainBest) {
-        const ratio = maxZero / plainBest;
-        targets.push({ target: `with auth >= 80% of the zero-loss rate without, in this run (${ceilingNodes} nodes)`, value: `${pct(ratio)} (${maxZero} / ${plainBest})`, pass: ratio >= 0.8 });
-      } else targets.push({ target: "with auth >= 80% of the zero-loss rate without", value: "the unkeyed pass found no zero-loss rate", pass: null });
     }
+    const keyedOverUnkeyed = args.auth && plainBest ? maxZero / plainBest : null;
     targets.push({
       target: `RSS at 25,000 nodes <= 64 MiB + 12 KiB x 25,000 = ${rssLimit.toFixed(0)} MiB`,
       value: rss25 === null ? "not run (--nodes)" : `${rss25.toFixed(1)} MiB`,
@@ -1272,6 +1270,13 @@ async function main(): Promise<void> {
     console.log(`ceiling ${fmt(ceiling)} datagrams/s; recvstats at ${ceilingNodes} nodes: ${maxZero} updates/s = ${fmt(zeroDgrams)} datagrams/s`);
     console.log(`recvstats' receive buffer: ${rcvbufGranted ?? "unknown"} bytes granted of ${RCVBUF} asked`);
     for (const t of targets) console.log(`${t.pass === null ? "N/A " : t.pass ? "PASS" : "FAIL"}  ${t.target}: ${t.value}`);
+    if (args.auth) {
+      // it moves with the machine's minutes more than with the code (58.3-109.0% on one machine, docs/performance.md)
+      console.log(
+        `info  keyed zero-loss rate against this run's pass without a key (${ceilingNodes} nodes; not a target): ` +
+          (keyedOverUnkeyed === null ? "the unkeyed pass found no zero-loss rate" : `${pct(keyedOverUnkeyed)} (${maxZero} / ${plainBest})`),
+      );
+    }
     const disturbed = rows.filter((r) => r.core0_other_share + r.core0_steal_share > DISTURBED).length + ceilingRows.filter((r) => r.core0_other_share + r.core0_steal_share > DISTURBED).length;
     if (quietWaitedMs > 1000 * (rows.length + ceilingRows.length)) {
       notes.push(`waited ${(quietWaitedMs / 1000).toFixed(0)} s in all for core 0 to be quiet before steps (other programs were running)`);
@@ -1301,6 +1306,7 @@ async function main(): Promise<void> {
       fraction_of_ceiling: fraction === null ? null : Number(fraction.toFixed(4)),
       auth: args.auth ? "required" : "off",
       max_zero_loss_updates_s_without_key: args.auth ? plainBest : undefined,
+      keyed_over_unkeyed: args.auth ? (keyedOverUnkeyed === null ? null : Number(keyedOverUnkeyed.toFixed(4))) : undefined,
       nodes_for_top_level: ceilingNodes,
       max_zero_loss_updates_s_by_nodes: Object.fromEntries(best),
       ceiling_saturated: saturated,

@@ -166,12 +166,16 @@ test("bench:ingest --quick measures the real bundle against the bare receiver an
 
 test("bench:ingest --quick --auth required: every signed datagram verified, and a pass without a key in the same run", { timeout: 300_000 }, () => {
   const { out, stdout } = runBench<IngestJson>("ingest", ["--quick", "--auth", "required", "--nodes", "1000", "--seconds", "1"]);
-  checkIngest(out, stdout, 1000, true, ["with auth >= 80% of 25,000", "with auth >= 80% of 50% of the bare ceiling", "with auth >= 80% of the zero-loss rate without"]);
+  checkIngest(out, stdout, 1000, true, ["with auth >= 80% of 25,000", "with auth >= 80% of 50% of the bare ceiling"]);
+  // the keyed rate against the unkeyed one: information, not a verdict (docs/performance.md, "How the auth target is read")
+  assert.doesNotMatch(stdout, /^(PASS|FAIL|N\/A ) .*zero-loss rate without/m);
+  assert.match(stdout, /^info  keyed zero-loss rate against this run's pass without a key \(1000 nodes; not a target\): \d+\.\d% \(\d+ \/ \d+\)$/m);
   // both passes ran, on the same datagrams: the keyed one checked tags, the other did not
   assert.ok(out.rows.some((r) => r.tags_checked && r.zero_loss), "no keyed zero-loss step");
   const plain = out.rows.filter((r) => !r.tags_checked && r.zero_loss && r.phase === "search");
   assert.ok(plain.length > 0, "no unkeyed zero-loss step");
   assert.equal(out.max_zero_loss_updates_s_without_key, Math.max(...plain.map((r) => r.rate_asked)));
+  assert.equal(out.keyed_over_unkeyed, Number(((out.max_zero_loss_updates_s as number) / (out.max_zero_loss_updates_s_without_key as number)).toFixed(4)));
 });
 
 test("bench:sendstats times the real Agent on the 16-CPU and 480-CPU nodes, every datagram received", { timeout: 120_000 }, () => {
