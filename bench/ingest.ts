@@ -1271,7 +1271,7 @@ async function main(): Promise<void> {
     console.log(`recvstats' receive buffer: ${rcvbufGranted ?? "unknown"} bytes granted of ${RCVBUF} asked`);
     for (const t of targets) console.log(`${t.pass === null ? "N/A " : t.pass ? "PASS" : "FAIL"}  ${t.target}: ${t.value}`);
     if (args.auth) {
-      // it moves with the machine's minutes more than with the code (58.3-109.0% on one machine, docs/performance.md)
+      // it moves with the machine's minutes more than with the code (docs/performance.md, "How the auth target is read")
       console.log(
         `info  keyed zero-loss rate against this run's pass without a key (${ceilingNodes} nodes; not a target): ` +
           (keyedOverUnkeyed === null ? "the unkeyed pass found no zero-loss rate" : `${pct(keyedOverUnkeyed)} (${maxZero} / ${plainBest})`),
